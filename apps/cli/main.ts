@@ -1,0 +1,63 @@
+import { parseArgs, UsageError } from './args';
+import { consoleOutput, type Output } from './output';
+import { validateCommand } from './commands/validate.command';
+import { deleteCommand, getCommand, listCommand, submitCommand } from './commands/service.commands';
+import { demoCommand } from './commands/demo.command';
+import { BrokerUnreachableError } from './commands/broker-client';
+
+const USAGE = `usage: reservoir <command> [options]
+
+  validate FILE [--max-bytes N] [--max-depth N] [--json]
+                              check a service manifest offline (exit 0 valid, 1 rejected, 2 usage)
+  submit FILE [--broker URL]  submit a manifest to a site broker
+  get ID [--broker URL] [--manifest]
+                              show a service (or its original manifest)
+  list [--broker URL] [--limit N] [--offset N] [--json]
+                              list the broker's services
+  delete ID [--broker URL]    delete a service
+  demo [--exit]               start a local site broker and submit the example manifests
+
+The broker URL defaults to $RESERVOIR_BROKER_URL, then http://127.0.0.1:8080.`;
+
+type Command = (args: ReturnType<typeof parseArgs>, out: Output, env: Record<string, string | undefined>) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; flags: string[] }> = {
+  validate: { run: validateCommand, flags: ['json'] },
+  submit: { run: submitCommand, flags: [] },
+  get: { run: getCommand, flags: ['manifest'] },
+  list: { run: listCommand, flags: ['json'] },
+  delete: { run: deleteCommand, flags: [] },
+  demo: { run: demoCommand, flags: ['exit'] },
+};
+
+/** Runs the CLI; returns the process exit code (0 ok, 1 rejected or failed, 2 usage error). */
+export async function runCli(argv: string[], out: Output = consoleOutput, env = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? out.err : out.log)(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    out.err(`reservoir: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command.run(parseArgs(rest, command.flags), out, env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.err(`reservoir ${name}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof BrokerUnreachableError) {
+      out.err(`reservoir ${name}: ${err.message}`);
+      return 1;
+    }
+    out.err(`reservoir ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

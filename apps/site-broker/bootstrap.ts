@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { type BrokerConfig } from '@reservoir/config';
+import { AppModule } from './app.module';
+import { type Infrastructure, openInfrastructure } from './infrastructure';
+
+export interface RunningBroker {
+  app: INestApplication;
+  infra: Infrastructure;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one site broker: opens the store (migrations) and the bus, builds the Nest app, serves the API and
+ * the OpenAPI document at /docs. Used by main.ts, the demo and the e2e tests alike.
+ */
+export async function startBroker(config: BrokerConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<RunningBroker> {
+  const infra = await openInfrastructure(config, (line) => console.error(line));
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(AppModule.forRoot(config, infra), { logger: opts.logger ?? ['error', 'warn', 'log'] });
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Reservoir site broker').setVersion('1').setDescription(`Site ${config.siteId}`).build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    await app.listen(config.http.port, config.http.host);
+  } catch (err) {
+    await app?.close();
+    await infra.close();
+    throw err;
+  }
+  const server = app.getHttpServer() as { address(): { port: number } };
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const running = app;
+  return {
+    app: running,
+    infra,
+    url: `http://${host}:${server.address().port}`,
+    async close() {
+      await running.close();
+      await infra.close();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { type DataSource } from 'typeorm';
+import { type BrokerConfig } from '@reservoir/config';
+import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
+import { type Clock, type IdGenerator } from '@reservoir/domain/ports/clock.port';
+import { openDataSource } from '@reservoir/adapters/postgres/data-source';
+import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
+import { KafkaEventBus } from '@reservoir/adapters/kafka/kafka-event-bus';
+import { SERVICE_EVENTS_TOPIC } from '@reservoir/application/services/service-events';
+
+/** The broker's connections to the outside world, opened before the Nest app is built and closed after it. */
+export interface Infrastructure {
+  dataSource: DataSource;
+  bus: EventBus;
+  close(): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const uuidGenerator: IdGenerator = { next: () => randomUUID() };
+
+/** Opens the store (running migrations) and the bus; on any failure closes what was opened. */
+export async function openInfrastructure(config: BrokerConfig, log: (line: string) => void): Promise<Infrastructure> {
+  const dataSource = await openDataSource(config.store);
+  let bus: EventBus;
+  try {
+    bus = await openBus(config, log);
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+  return {
+    dataSource,
+    bus,
+    async close() {
+      await bus.close();
+      await dataSource.destroy();
+    },
+  };
+}
+
+async function openBus(config: BrokerConfig, log: (line: string) => void): Promise<EventBus> {
+  if (config.bus.kind === 'memory') {
+    return new MemoryEventBus((m, err) => log(`bus: gave up delivering ${m.topic}/${m.key}: ${String(err)}`));
+  }
+  const bus = new KafkaEventBus({
+    clientId: `reservoir-${config.siteId}`,
+    brokers: config.bus.brokers,
+    partitions: config.bus.partitions,
+    replicationFactor: config.bus.replicationFactor,
+  });
+  try {
+    await bus.ensureTopics([SERVICE_EVENTS_TOPIC]);
+  } catch (err) {
+    await bus.close();
+    throw new Error(`cannot reach Kafka at ${config.bus.brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return bus;
+}

@@ -1,0 +1,65 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type Request, type Response } from 'express';
+import { type BrokerConfig } from '@reservoir/config';
+import { SubmitService } from '@reservoir/application/services/submit-service';
+import { parsePaging, ServiceQueries } from '@reservoir/application/services/service-queries';
+import { BROKER_CONFIG } from '../tokens';
+import { readXmlBody } from '../http/read-xml-body';
+import { toServiceView, type ServiceView } from './service.view';
+
+@ApiTags('services')
+@Controller('v1/services')
+export class ServicesController {
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(SubmitService) private readonly submit: SubmitService,
+    @Inject(ServiceQueries) private readonly queries: ServiceQueries,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Submit an XML service manifest (urn:reservoir:service-manifest:1)' })
+  @ApiConsumes('application/xml')
+  @ApiBody({ schema: { type: 'string', format: 'xml' } })
+  @ApiResponse({ status: 201, description: '{id, name, phase: "accepted"}' })
+  @ApiResponse({ status: 400, description: '{errors: [{path, message, line?}]} for any rejected manifest' })
+  @ApiResponse({ status: 409, description: 'a service with that name already exists' })
+  @ApiResponse({ status: 413, description: 'manifest over RESERVOIR_MAX_MANIFEST_BYTES' })
+  @ApiResponse({ status: 415, description: 'Content-Type is not application/xml (UTF-8)' })
+  async create(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ id: string; name: string; phase: string }> {
+    const body = await readXmlBody(req, this.config.manifest.maxBytes);
+    const record = await this.submit.execute(body);
+    res.location(`/v1/services/${record.id}`);
+    return { id: record.id, name: record.name, phase: record.phase };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List services, newest first' })
+  async list(@Query('limit') limit?: string, @Query('offset') offset?: string): Promise<{ items: ServiceView[]; total: number }> {
+    const paging = parsePaging(limit, offset);
+    const page = await this.queries.list(paging.limit, paging.offset);
+    return { items: page.items.map((r) => toServiceView(r)), total: page.total };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A service: tiers, relations, QoS, phase, phase history, timestamps' })
+  async get(@Param('id') id: string): Promise<ServiceView> {
+    const record = await this.queries.get(id);
+    return toServiceView(record, await this.queries.history(id));
+  }
+
+  @Get(':id/manifest')
+  @ApiOperation({ summary: 'The manifest exactly as submitted' })
+  async manifest(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    const record = await this.queries.get(id);
+    res.status(200).type('application/xml; charset=utf-8').send(Buffer.from(record.manifest));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a service' })
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.queries.remove(id);
+  }
+}

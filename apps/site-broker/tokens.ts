@@ -1,0 +1,7 @@
+/** DI tokens for ports and configuration (interfaces have no runtime identity). */
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
+export const SERVICE_STORE = Symbol('SERVICE_STORE');
+export const EVENT_BUS = Symbol('EVENT_BUS');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const CLOCK = Symbol('CLOCK');
+export const ID_GENERATOR = Symbol('ID_GENERATOR');

@@ -1,0 +1,46 @@
+import { type ServiceDefinition } from '@reservoir/domain/manifest/service-definition';
+import { type ServicePhase } from '@reservoir/domain/service/service-phase';
+import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
+import { ServiceEntity } from './entities/service.entity';
+import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
+
+export function toServiceEntity(r: ServiceRecord): ServiceEntity {
+  const e = new ServiceEntity();
+  e.id = r.id;
+  e.siteId = r.siteId;
+  e.name = r.name;
+  e.phase = r.phase;
+  e.definition = r.definition;
+  e.manifestXml = Buffer.from(r.manifest);
+  e.createdAt = r.createdAt;
+  e.updatedAt = r.updatedAt;
+  return e;
+}
+
+export function toServiceRecord(e: ServiceEntity): ServiceRecord {
+  return {
+    id: e.id,
+    siteId: e.siteId,
+    name: e.name,
+    phase: e.phase as ServicePhase,
+    definition: e.definition as unknown as ServiceDefinition,
+    // pg yields a Buffer, PGlite a Uint8Array: normalise to a fresh Uint8Array view.
+    manifest: new Uint8Array(e.manifestXml),
+    createdAt: new Date(e.createdAt),
+    updatedAt: new Date(e.updatedAt),
+  };
+}
+
+export function toHistoryEntity(serviceId: string, h: PhaseHistoryEntry): ServicePhaseHistoryEntity {
+  const e = new ServicePhaseHistoryEntity();
+  e.serviceId = serviceId;
+  e.fromPhase = h.from;
+  e.toPhase = h.to;
+  e.reason = h.reason;
+  e.at = h.at;
+  return e;
+}
+
+export function toHistoryEntry(e: ServicePhaseHistoryEntity): PhaseHistoryEntry {
+  return { from: e.fromPhase as ServicePhase | null, to: e.toPhase as ServicePhase, reason: e.reason, at: new Date(e.at) };
+}

@@ -1,0 +1,33 @@
+/**
+ * The broker's one configuration schema (STYLE.md rule 10): every variable with its type, default, bounds and
+ * help. `loadConfig` checks them all and reports every bad one at once; the broker refuses to start on any.
+ */
+export type BusKind = 'memory' | 'kafka';
+
+export interface BrokerConfig {
+  siteId: string;
+  http: { host: string; port: number };
+  store: { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
+  bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; partitions: number; replicationFactor: number };
+  manifest: { maxBytes: number; maxDepth: number };
+}
+
+export interface EnvVarSpec {
+  name: string;
+  help: string;
+  default?: string;
+}
+
+export const ENV_VARS: EnvVarSpec[] = [
+  { name: 'RESERVOIR_SITE_ID', default: 'local', help: 'this site\'s id: 1-63 of a-z, 0-9 and -, starting with a letter' },
+  { name: 'RESERVOIR_HTTP_HOST', default: '0.0.0.0', help: 'address the HTTP API listens on' },
+  { name: 'RESERVOIR_HTTP_PORT', default: '8080', help: 'HTTP API port, 0-65535 (0 picks a free one)' },
+  { name: 'RESERVOIR_DATABASE_URL', help: 'postgres:// URL of the PostgreSQL server; unset = embedded store' },
+  { name: 'RESERVOIR_DATA_DIR', default: '.data/<site id>', help: 'directory of the embedded store' },
+  { name: 'RESERVOIR_BUS', default: 'memory', help: 'message bus: memory (in-process) or kafka' },
+  { name: 'RESERVOIR_KAFKA_BROKERS', help: 'comma-separated host:port list; required when RESERVOIR_BUS=kafka' },
+  { name: 'RESERVOIR_KAFKA_PARTITIONS', default: '3', help: 'partitions of topics the broker creates, 1-1000' },
+  { name: 'RESERVOIR_KAFKA_REPLICATION', default: '1', help: 'replication factor of topics the broker creates, 1-10' },
+  { name: 'RESERVOIR_MAX_MANIFEST_BYTES', default: '1048576', help: 'largest accepted manifest in bytes, 1024-67108864' },
+  { name: 'RESERVOIR_MAX_MANIFEST_DEPTH', default: '32', help: 'deepest accepted XML nesting, 4-256' },
+];

@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('gives the embedded store and memory bus when nothing is set', () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      siteId: 'local',
+      http: { host: '0.0.0.0', port: 8080 },
+      store: { kind: 'embedded', dataDir: '.data/local' },
+      bus: { kind: 'memory' },
+      manifest: { maxBytes: 1048576, maxDepth: 32 },
+    });
+  });
+
+  it('reads a server store and a Kafka bus', () => {
+    const c = loadConfig({
+      RESERVOIR_SITE_ID: 'site-b',
+      RESERVOIR_HTTP_PORT: '9000',
+      RESERVOIR_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/reservoir',
+      RESERVOIR_BUS: 'kafka',
+      RESERVOIR_KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
+      RESERVOIR_MAX_MANIFEST_BYTES: '2048',
+    });
+    expect(c.siteId).toBe('site-b');
+    expect(c.http.port).toBe(9000);
+    expect(c.store).toEqual({ kind: 'server', url: 'postgres://postgres@127.0.0.1:5432/reservoir' });
+    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9094'], partitions: 3, replicationFactor: 1 });
+    expect(c.manifest.maxBytes).toBe(2048);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        RESERVOIR_SITE_ID: 'Bad Site',
+        RESERVOIR_HTTP_PORT: '70000',
+        RESERVOIR_DATABASE_URL: 'mysql://x/y',
+        RESERVOIR_BUS: 'kafka',
+        RESERVOIR_MAX_MANIFEST_BYTES: '-1',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(/[=:]/)[0]);
+    expect(names).toEqual([
+      'RESERVOIR_SITE_ID',
+      'RESERVOIR_HTTP_PORT',
+      'RESERVOIR_DATABASE_URL',
+      'RESERVOIR_KAFKA_BROKERS',
+      'RESERVOIR_MAX_MANIFEST_BYTES',
+    ]);
+  });
+
+  it('rejects an unknown bus and a malformed broker list', () => {
+    expect(() => loadConfig({ RESERVOIR_BUS: 'rabbit' })).toThrow(/RESERVOIR_BUS="rabbit": must be one of memory, kafka/);
+    expect(() => loadConfig({ RESERVOIR_BUS: 'kafka', RESERVOIR_KAFKA_BROKERS: 'nohost' })).toThrow(/"nohost" is not host:port/);
+  });
+});

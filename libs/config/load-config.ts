@@ -1,0 +1,92 @@
+import { type BrokerConfig } from './env.schema';
+
+export type Env = Record<string, string | undefined>;
+
+/** Thrown by loadConfig; `problems` names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SITE_ID = /^[a-z][a-z0-9-]{0,62}$/;
+const HOST_PORT = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string, fallback?: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? fallback : v.trim();
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.str(name, fallback) as T;
+    if (allowed.includes(raw)) return raw;
+    this.problems.push(`${name}=${JSON.stringify(raw)}: must be one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  fail(message: string): void {
+    this.problems.push(message);
+  }
+}
+
+/** Reads and validates the broker's environment (see env.schema.ts for every variable). */
+export function loadConfig(env: Env): BrokerConfig {
+  const r = new Reader(env);
+  const siteId = r.str('RESERVOIR_SITE_ID', 'local') as string;
+  if (!SITE_ID.test(siteId)) r.fail(`RESERVOIR_SITE_ID=${JSON.stringify(siteId)}: must be 1-63 of a-z, 0-9 and -, starting with a letter`);
+  const http = { host: r.str('RESERVOIR_HTTP_HOST', '0.0.0.0') as string, port: r.int('RESERVOIR_HTTP_PORT', 8080, 0, 65535) };
+  const config: BrokerConfig = {
+    siteId,
+    http,
+    store: readStore(r, siteId),
+    bus: readBus(r),
+    manifest: {
+      maxBytes: r.int('RESERVOIR_MAX_MANIFEST_BYTES', 1048576, 1024, 64 * 1024 * 1024),
+      maxDepth: r.int('RESERVOIR_MAX_MANIFEST_DEPTH', 32, 4, 256),
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function readStore(r: Reader, siteId: string): BrokerConfig['store'] {
+  const url = r.str('RESERVOIR_DATABASE_URL');
+  if (url === undefined) return { kind: 'embedded', dataDir: r.str('RESERVOIR_DATA_DIR', `.data/${siteId}`) as string };
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+  } catch {
+    ok = false;
+  }
+  if (!ok) r.fail('RESERVOIR_DATABASE_URL: must be a postgres://user@host:port/database URL (or unset for the embedded store)');
+  return { kind: 'server', url };
+}
+
+function readBus(r: Reader): BrokerConfig['bus'] {
+  const kind = r.oneOf('RESERVOIR_BUS', 'memory', ['memory', 'kafka'] as const);
+  const partitions = r.int('RESERVOIR_KAFKA_PARTITIONS', 3, 1, 1000);
+  const replicationFactor = r.int('RESERVOIR_KAFKA_REPLICATION', 1, 1, 10);
+  if (kind === 'memory') return { kind };
+  const raw = r.str('RESERVOIR_KAFKA_BROKERS');
+  const brokers = (raw ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (brokers.length === 0) r.fail('RESERVOIR_KAFKA_BROKERS: required when RESERVOIR_BUS=kafka (e.g. 127.0.0.1:9092)');
+  for (const b of brokers) if (!HOST_PORT.test(b)) r.fail(`RESERVOIR_KAFKA_BROKERS: ${JSON.stringify(b)} is not host:port`);
+  return { kind, brokers, partitions, replicationFactor };
+}

@@ -1,0 +1,24 @@
+import { type ServiceRecord, type PhaseHistoryEntry } from '../service/service-record';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * Durable storage of services, owned by the service use cases. `create` and `remove` record the phase
+ * history entry in the same transaction as the change.
+ */
+export interface ServiceStore {
+  /** Stores a new service; throws DomainError('conflict') when a live service already has that name. */
+  create(record: ServiceRecord, history: PhaseHistoryEntry): Promise<void>;
+  /** `undefined` when no service has that id. */
+  get(id: string): Promise<ServiceRecord | undefined>;
+  /** Newest first. */
+  list(limit: number, offset: number): Promise<Page<ServiceRecord>>;
+  history(id: string): Promise<PhaseHistoryEntry[]>;
+  /** Removes the service; false when it did not exist. */
+  remove(id: string): Promise<boolean>;
+  /** Answers when the store is reachable (health checks). */
+  ping(): Promise<void>;
+}

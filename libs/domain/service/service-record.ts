@@ -1,0 +1,23 @@
+import { type ServiceDefinition } from '../manifest/service-definition';
+import { type ServicePhase } from './service-phase';
+
+/** A service as the broker keeps it: the validated definition plus the manifest exactly as submitted. */
+export interface ServiceRecord {
+  id: string;
+  siteId: string;
+  name: string;
+  phase: ServicePhase;
+  definition: ServiceDefinition;
+  /** The original manifest bytes, returned unchanged by `GET /v1/services/:id/manifest`. */
+  manifest: Uint8Array;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One logged phase transition. */
+export interface PhaseHistoryEntry {
+  from: ServicePhase | null;
+  to: ServicePhase;
+  reason: string;
+  at: Date;
+}

@@ -1,0 +1,4 @@
+export * from './real-services';
+export * from './broker-harness';
+export * from './fakes';
+export * from './manifest-builders';

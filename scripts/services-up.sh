@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `npm run services:up`: install what is missing and start the real services the project's e2e tests, the
+# demo and the site broker use. Idempotent: a second run only reports what is already running.
+#
+#   PostgreSQL  127.0.0.1:5432, databases `reservoir` (dev/demo) and `reservoir_test` (tests)   scripts/postgres.sh
+#   Kafka       127.0.0.1:9092 (KRaft, one node, jars from Maven Central)                        scripts/kafka/kafka.sh
+#
+# Works from any directory. Exits non-zero, saying why, if a service cannot be started.
+# `npm run services:down` stops what this started (PostgreSQL only if this started it).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+T0=$SECONDS
+
+fail() { echo "services:up: ERROR: $*" >&2; exit 1; }
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+APT_UPDATED=0
+apt_install() {
+  is_root || return 1
+  command -v apt-get >/dev/null 2>&1 || return 1
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    apt-get update -qq >/dev/null || return 1
+    APT_UPDATED=1
+  fi
+  echo "services:up: installing $* (apt-get)" >&2
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+java_major() {
+  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1
+}
+
+ensure_java() {
+  local v=""
+  command -v java >/dev/null 2>&1 && v="$(java_major)"
+  if [[ -z "$v" || "$v" -lt 17 ]]; then
+    apt_install openjdk-17-jre-headless \
+      || fail "Kafka needs Java 17+ (found: ${v:-none}); install openjdk-17-jre-headless (as root: apt-get install -y openjdk-17-jre-headless)"
+    v="$(java_major)"
+    [[ -n "$v" && "$v" -ge 17 ]] || fail "Java 17+ still not the default java after installing openjdk-17-jre-headless (update-alternatives --config java)"
+    echo "java $v: installed"
+  fi
+}
+
+ensure_maven() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  apt_install maven || fail "Maven is needed once to fetch the Kafka jars and is not installed (as root: apt-get install -y maven)"
+  echo "maven: installed"
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------------------
+bash scripts/postgres.sh start || fail "PostgreSQL could not be started on 127.0.0.1:5432"
+bash scripts/postgres.sh ensure-db reservoir || fail "could not create database reservoir"
+bash scripts/postgres.sh ensure-db reservoir_test || fail "could not create database reservoir_test"
+
+# --- Kafka ----------------------------------------------------------------------------------------------
+ensure_java
+if bash scripts/kafka/kafka.sh fetch-needed; then
+  ensure_maven
+  bash scripts/kafka/kafka.sh fetch || fail "could not fetch the Kafka jars from Maven Central"
+fi
+bash scripts/kafka/kafka.sh start || fail "Kafka could not be started on 127.0.0.1:${RESERVOIR_KAFKA_PORT:-9092}"
+
+# --- libvirt / QEMU -------------------------------------------------------------------------------------
+# NEXT ISSUE: install and start libvirt + QEMU here (scripts/libvirt.sh start, mirroring postgres.sh:
+# apt-get install as root if missing, start libvirtd if not running, record in .services/ whether we started
+# it so services-down.sh stops only what we started), and add its stop to services-down.sh.
+
+echo "services:up: done in $((SECONDS - T0)) s"

@@ -1,0 +1,119 @@
+import request from 'supertest';
+import { type Consumer } from 'kafkajs';
+import { type RunningBroker } from '../apps/site-broker/bootstrap';
+import { SERVICE_EVENTS_TOPIC, type ServiceLifecycleEvent } from '@reservoir/application/services/service-events';
+import {
+  type BusChoice,
+  createTestKafka,
+  describeWithKafka,
+  describeWithPostgres,
+  renamed,
+  resetTestDatabase,
+  startTestBroker,
+  type StoreChoice,
+  tempDataDir,
+} from '@reservoir/testing';
+
+const XML = 'application/xml';
+
+/** Submits, reads back and deletes one service; checks health names the right store and bus. */
+async function exerciseBroker(broker: RunningBroker, store: StoreChoice, bus: BusChoice, name: string): Promise<string> {
+  const health = await request(broker.url).get('/healthz').expect(200);
+  expect(health.body.checks).toEqual({ database: { status: 'ok', kind: store }, bus: { status: 'ok', kind: bus } });
+  const created = await request(broker.url).post('/v1/services').set('content-type', XML).send(renamed('minimal.xml', name)).expect(201);
+  const got = await request(broker.url).get(`/v1/services/${created.body.id}`).expect(200);
+  expect(got.body.name).toBe(name);
+  await request(broker.url).delete(`/v1/services/${created.body.id}`).expect(204);
+  return created.body.id as string;
+}
+
+/** Collects service lifecycle events from Kafka for the test's duration. */
+async function watchServiceEvents(): Promise<{ events: ServiceLifecycleEvent[]; consumer: Consumer }> {
+  const events: ServiceLifecycleEvent[] = [];
+  const kafka = createTestKafka('combo-watch');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: SERVICE_EVENTS_TOPIC, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `combo-watch-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: SERVICE_EVENTS_TOPIC, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void events.push(JSON.parse(message.value?.toString() ?? '{}')) });
+  return { events, consumer };
+}
+
+async function until(check: () => boolean, ms = 15000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('embedded store + memory bus (the zero-setup demo path)', () => {
+  it('serves the API and keeps services across a restart', async () => {
+    const dataDir = tempDataDir();
+    let broker = await startTestBroker('embedded', 'memory', { RESERVOIR_DATA_DIR: dataDir });
+    try {
+      await exerciseBroker(broker, 'embedded', 'memory', 'embedded-one');
+      await request(broker.url).post('/v1/services').set('content-type', XML).send(renamed('web-shop.xml', 'kept')).expect(201);
+    } finally {
+      await broker.close();
+    }
+    broker = await startTestBroker('embedded', 'memory', { RESERVOIR_DATA_DIR: dataDir });
+    try {
+      const list = await request(broker.url).get('/v1/services').expect(200);
+      expect(list.body.items.map((s: { name: string }) => s.name)).toEqual(['kept']);
+      expect(list.body.items[0].tiers).toHaveLength(3);
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
+describeWithKafka('Kafka bus', () => {
+  let watch: { events: ServiceLifecycleEvent[]; consumer: Consumer };
+  beforeAll(async () => (watch = await watchServiceEvents()));
+  afterAll(async () => watch?.consumer.disconnect());
+
+  const expectLifecycleOnKafka = async (id: string) => {
+    await until(() => watch.events.filter((e) => e.serviceId === id).length >= 2);
+    expect(watch.events.filter((e) => e.serviceId === id).map((e) => [e.from, e.to])).toEqual([
+      [null, 'accepted'],
+      ['accepted', 'deleted'],
+    ]);
+  };
+
+  it('embedded store + Kafka bus: publishes the service lifecycle to Kafka', async () => {
+    const broker = await startTestBroker('embedded', 'kafka');
+    try {
+      await expectLifecycleOnKafka(await exerciseBroker(broker, 'embedded', 'kafka', 'embedded-kafka'));
+    } finally {
+      await broker.close();
+    }
+  });
+
+  describeWithPostgres('with the PostgreSQL server', () => {
+    it('server store + Kafka bus: publishes the service lifecycle to Kafka', async () => {
+      await resetTestDatabase();
+      const broker = await startTestBroker('server', 'kafka');
+      try {
+        await expectLifecycleOnKafka(await exerciseBroker(broker, 'server', 'kafka', 'server-kafka'));
+      } finally {
+        await broker.close();
+      }
+    });
+  });
+});
+
+describeWithPostgres('server store + memory bus', () => {
+  it('serves the API', async () => {
+    await resetTestDatabase();
+    const broker = await startTestBroker('server', 'memory');
+    try {
+      await exerciseBroker(broker, 'server', 'memory', 'server-memory');
+    } finally {
+      await broker.close();
+    }
+  });
+});
