@@ -6,6 +6,7 @@ const moduleNameMapper = {
   '^@reservoir/adapters/(.*)$': '<rootDir>/libs/adapters/$1',
   '^@reservoir/config$': '<rootDir>/libs/config',
   '^@reservoir/testing$': '<rootDir>/libs/testing',
+  '^@reservoir/testing/(.*)$': '<rootDir>/libs/testing/$1',
 };
 const common = {
   rootDir: __dirname,

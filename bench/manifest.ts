@@ -9,7 +9,7 @@
 import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-validator';
 import { ManifestValidator } from '@reservoir/application/manifest-intake/validate-manifest';
 import { checkManifest } from '@reservoir/domain/manifest/analyze-manifest';
-import { buildManifestXml, readManifestExample } from '../libs/testing/manifest-builders';
+import { buildManifestXml, readManifestExample } from '@reservoir/testing/manifest-builders';
 
 interface Row {
   manifest: string;

@@ -1,5 +1,5 @@
 import { join, resolve } from 'path';
-import { buildManifestXml, readManifestExample } from '../../testing/manifest-builders';
+import { buildManifestXml, readManifestExample } from '@reservoir/testing/manifest-builders';
 import { locateManifestSchema, XmllintSchemaValidator } from './xmllint-schema-validator';
 
 const shop = readManifestExample('web-shop.xml');

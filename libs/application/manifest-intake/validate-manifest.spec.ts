@@ -3,7 +3,7 @@ import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-v
 import { checkManifest } from '@reservoir/domain/manifest/analyze-manifest';
 import { type ManifestError } from '@reservoir/domain/manifest/service-definition';
 import { type ManifestSchemaValidator } from '@reservoir/domain/ports/manifest-schema.port';
-import { buildManifestXml, definitionInvariantViolations, mutatedManifest, readManifestExample } from '../../testing/manifest-builders';
+import { buildManifestXml, definitionInvariantViolations, mutatedManifest, readManifestExample } from '@reservoir/testing/manifest-builders';
 import { ManifestValidator, type ManifestValidation } from './validate-manifest';
 
 const shop = readManifestExample('web-shop.xml');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { definitionInvariantViolations, manifestXmlFor, mutatedManifest } from '../../testing/manifest-builders';
+import { definitionInvariantViolations, manifestXmlFor, mutatedManifest } from '@reservoir/testing/manifest-builders';
 import { checkManifest } from './analyze-manifest';
 import { type ServiceDefinition, type TierDefinition } from './service-definition';
 

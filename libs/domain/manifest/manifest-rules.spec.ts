@@ -1,4 +1,4 @@
-import { readManifestExample } from '../../testing/manifest-builders';
+import { readManifestExample } from '@reservoir/testing/manifest-builders';
 import { checkManifest } from './analyze-manifest';
 import { type ManifestError } from './service-definition';
 

@@ -1,4 +1,4 @@
-import { readManifestExample } from '../../testing/manifest-builders';
+import { readManifestExample } from '@reservoir/testing/manifest-builders';
 import { preflightManifest, scanElements } from './preflight';
 
 const shop = readManifestExample('web-shop.xml');
@@ -72,6 +72,10 @@ describe('preflightManifest', () => {
     const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(shop)]);
     expect(preflightManifest(withBom)).toMatchObject({ ok: true, xml: shop });
     expect(preflightManifest(`\uFEFF${shop}`)).toMatchObject({ ok: true, xml: shop });
+  });
+
+  it('normalises CRLF and CR line ends to LF, as XML requires, so lines agree with libxml2', () => {
+    expect(preflightManifest('<a>\r\n<b/>\r<c/>\n</a>')).toMatchObject({ ok: true, xml: '<a>\n<b/>\n<c/>\n</a>' });
   });
 
   it('checks the size before decoding (an oversized body that is not UTF-8 is still 413)', () => {

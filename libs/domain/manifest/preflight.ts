@@ -3,7 +3,8 @@ import { type ManifestError } from './service-definition';
 
 /**
  * Result of the checks run on a manifest's raw bytes before any XML parser sees them.
- * `xml` is the decoded text without a byte-order mark. `tooLarge` is set only when the size limit was hit,
+ * `xml` is the decoded text without a byte-order mark and with line ends normalised to LF (so every XML
+ * processor counts the same lines); `bytes` is the input's size. `tooLarge` is set only when the size limit was hit,
  * so the HTTP edge can answer 413 instead of 400.
  */
 export type PreflightResult =
@@ -161,13 +162,19 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
+/** Decoded text without a byte-order mark, line ends normalised to LF as XML 1.0 (2.11) requires. */
 function decode(input: Uint8Array | string): string | undefined {
-  if (typeof input === 'string') return input.startsWith('\uFEFF') ? input.slice(1) : input;
-  try {
-    return UTF8.decode(input);
-  } catch {
-    return undefined;
+  let text: string;
+  if (typeof input === 'string') {
+    text = input.startsWith('\uFEFF') ? input.slice(1) : input;
+  } else {
+    try {
+      text = UTF8.decode(input);
+    } catch {
+      return undefined;
+    }
   }
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 function codePoint(char: string): string {

@@ -1,4 +1,4 @@
-import { buildServiceDefinition } from '../../testing/manifest-builders';
+import { buildServiceDefinition } from '@reservoir/testing/manifest-builders';
 import { checkServiceDefinition } from './semantic-rules';
 import { type ServiceDefinition } from './service-definition';
 
