@@ -85,35 +85,29 @@ describeWithKafka('Kafka bus', () => {
   };
 
   it('embedded store + Kafka bus: publishes the service lifecycle to Kafka', async () => {
-    const broker = await startTestBroker('embedded', 'kafka');
-    try {
-      await expectLifecycleOnKafka(await exerciseBroker(broker, 'embedded', 'kafka', 'embedded-kafka'));
-    } finally {
-      await broker.close();
-    }
+    await expectLifecycleOnKafka(await runCombination('embedded', 'kafka'));
   });
 
   describeWithPostgres('with the PostgreSQL server', () => {
     it('server store + Kafka bus: publishes the service lifecycle to Kafka', async () => {
-      await resetTestDatabase();
-      const broker = await startTestBroker('server', 'kafka');
-      try {
-        await expectLifecycleOnKafka(await exerciseBroker(broker, 'server', 'kafka', 'server-kafka'));
-      } finally {
-        await broker.close();
-      }
+      await expectLifecycleOnKafka(await runCombination('server', 'kafka'));
     });
   });
 });
 
 describeWithPostgres('server store + memory bus', () => {
   it('serves the API', async () => {
-    await resetTestDatabase();
-    const broker = await startTestBroker('server', 'memory');
-    try {
-      await exerciseBroker(broker, 'server', 'memory', 'server-memory');
-    } finally {
-      await broker.close();
-    }
+    await runCombination('server', 'memory');
   });
 });
+
+/** Starts a broker with that store and bus (server store: on an empty test database), exercises it, stops it. */
+async function runCombination(store: StoreChoice, bus: BusChoice): Promise<string> {
+  if (store === 'server') await resetTestDatabase();
+  const broker = await startTestBroker(store, bus);
+  try {
+    return await exerciseBroker(broker, store, bus, `${store}-${bus}`);
+  } finally {
+    await broker.close();
+  }
+}
