@@ -87,7 +87,14 @@ export function hypervisorContract(name: string, capabilities: HypervisorContrac
     const guest = async (domain: string, uri = target.uri): Promise<number> => (capabilities.guestState ? probe().read(uri, domain) : 0);
     const advance = async (domain: string): Promise<void> => (capabilities.guestState ? probe().advance(target.uri, domain) : undefined);
     const probe = (): GuestStateProbe => target.guestState ?? fail('capabilities.guestState needs target.guestState');
-    const itIf = (flag: boolean) => (flag ? it : it.skip);
+    /** Registers a test the target can run; otherwise skips it and prints why (a skip never passes silently). */
+    const itIf = (flag: boolean) =>
+      flag
+        ? it
+        : (title: string, fn: () => Promise<void>) => {
+            console.warn(`SKIPPED: ${name}: "${title}" does not apply (${JSON.stringify(capabilities)})`);
+            it.skip(title, fn);
+          };
 
     beforeEach(async () => {
       target = await makeTarget();
