@@ -1,11 +1,11 @@
 // Manifest parse+validate throughput.
 //   npx ts-node -r tsconfig-paths/register --transpile-only bench/manifest.ts
 // Two manifests (the three-tier example, a generated 200-tier one) through two paths:
-//   full   = preflight + XSD (libxml2/WebAssembly, one worker per run) + domain parse + semantic rules
+//   full   = preflight + XSD (libxml2/WebAssembly in a pool of worker threads) + domain parse + semantic rules
 //   domain = preflight + domain parse + semantic rules (no XSD)
 // Each row: warm-up, then sequential runs until a run count or a time budget is reached; latency p50/p99 in µs.
-// Runs in about 40 s.
-// A last row runs the full path with 4 validations in flight, the adapter's default concurrency.
+// Runs in about 20 s.
+// A last row runs the full path with 4 validations in flight, twice the adapter's default pool of 2 workers.
 import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-validator';
 import { ManifestValidator } from '@reservoir/application/manifest-intake/validate-manifest';
 import { checkManifest } from '@reservoir/domain/manifest/analyze-manifest';

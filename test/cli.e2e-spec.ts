@@ -95,6 +95,24 @@ describeWithPostgres('reservoir submit / get / list / delete against a broker', 
     expect(gone.errs.join('\n')).toMatch(/404[\s\S]*no service with id/);
   });
 
+  it('adds, lists and removes hosts', async () => {
+    const env = { RESERVOIR_BROKER_URL: broker.url };
+    const added = capture();
+    const uri = 'sim://cli-h1?vcpu=4&memory-mib=8192&disk-gib=100';
+    expect(await runCli(['hosts', 'add', 'cli-h1', uri, '--failure-domain', 'r7', '--labels', 'zone=eu,ssd=yes', '--overcommit-cpu', '2'], added, env)).toBe(0);
+    const host = JSON.parse(added.out[0] as string) as { id: string };
+    expect(host).toMatchObject({ name: 'cli-h1', failureDomain: 'r7', labels: { zone: 'eu', ssd: 'yes' }, overcommit: { cpu: 2, memory: 1 } });
+    const list = capture();
+    expect(await runCli(['hosts'], list, env)).toBe(0);
+    expect(list.out.join('\n')).toMatch(new RegExp(`${host.id}\\s+cli-h1\\s+r7\\s+up\\s+4\\s+8192\\s+100`));
+    const bad = capture();
+    expect(await runCli(['hosts', 'add', 'x', 'qemu:///system'], bad, env)).toBe(1);
+    expect(bad.errs.join('\n')).toMatch(/400[\s\S]*\/uri: .*libvirt adapter/);
+    expect(await runCli(['hosts', 'add', 'x', uri, '--labels', 'nokey'], capture(), env)).toBe(2);
+    expect(await runCli(['hosts', 'rm', host.id], capture(), env)).toBe(0);
+    expect(await runCli(['hosts', 'rm', host.id], capture(), env)).toBe(1);
+  });
+
   it('reports an unreachable broker with exit code 1', async () => {
     const io = capture();
     expect(await runCli(['list', '--broker', 'http://127.0.0.1:1'], io, {})).toBe(1);
@@ -133,5 +151,6 @@ describe('compiled binaries (after npm run build)', () => {
     expect(run.stdout).toMatch(/submitted web-shop\.xml: 201/);
     expect(run.stdout).toMatch(/submitted minimal\.xml: 201/);
     expect(run.stdout).toMatch(/2 service\(s\) on site 'demo'/);
+    expect(run.stdout).toMatch(/host sim-3: registered/);
   });
 });

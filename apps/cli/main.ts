@@ -3,6 +3,7 @@ import { consoleOutput, type Output } from './output';
 import { validateCommand } from './commands/validate.command';
 import { deleteCommand, getCommand, listCommand, submitCommand } from './commands/service.commands';
 import { demoCommand } from './commands/demo.command';
+import { hostsCommand } from './commands/host.commands';
 import { BrokerUnreachableError } from './commands/broker-client';
 
 const USAGE = `usage: reservoir <command> [options]
@@ -15,6 +16,11 @@ const USAGE = `usage: reservoir <command> [options]
   list [--broker URL] [--limit N] [--offset N] [--json]
                               list the broker's services
   delete ID [--broker URL]    delete a service
+  hosts [--broker URL] [--json]
+                              list the site's hypervisor hosts
+  hosts add NAME URI [--failure-domain D] [--labels k=v,...] [--overcommit-cpu N] [--overcommit-memory N]
+                              register a host (sim://NAME?vcpu=8&memory-mib=16384&disk-gib=200 simulates one)
+  hosts rm ID                 remove a host
   demo [--exit]               start a local site broker and submit the example manifests
 
 The broker URL defaults to $RESERVOIR_BROKER_URL, then http://127.0.0.1:8080.`;
@@ -27,6 +33,7 @@ const COMMANDS: Record<string, { run: Command; flags: string[] }> = {
   get: { run: getCommand, flags: ['manifest'] },
   list: { run: listCommand, flags: ['json'] },
   delete: { run: deleteCommand, flags: [] },
+  hosts: { run: hostsCommand, flags: ['json'] },
   demo: { run: demoCommand, flags: ['exit'] },
 };
 

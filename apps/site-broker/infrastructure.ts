@@ -7,11 +7,20 @@ import { openDataSource } from '@reservoir/adapters/postgres/data-source';
 import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
 import { KafkaEventBus } from '@reservoir/adapters/kafka/kafka-event-bus';
 import { SERVICE_EVENTS_TOPIC } from '@reservoir/application/services/service-events';
+import { SimHypervisorFactory } from '@reservoir/adapters/sim';
+import { HypervisorRouter } from '@reservoir/adapters/hypervisors/hypervisor-router';
+import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-validator';
 
 /** The broker's connections to the outside world, opened before the Nest app is built and closed after it. */
 export interface Infrastructure {
   dataSource: DataSource;
   bus: EventBus;
+  /** Simulated hosts of this broker (sim:// URIs); tests inject failures through it. */
+  sim: SimHypervisorFactory;
+  /** Every host URI goes through here to its adapter. */
+  hypervisors: HypervisorRouter;
+  /** XSD validation in a pool of long-lived WebAssembly workers. */
+  schemaValidator: XmllintSchemaValidator;
   close(): Promise<void>;
 }
 
@@ -28,10 +37,16 @@ export async function openInfrastructure(config: BrokerConfig, log: (line: strin
     await dataSource.destroy();
     throw err;
   }
+  const sim = new SimHypervisorFactory();
+  const schemaValidator = new XmllintSchemaValidator();
   return {
     dataSource,
     bus,
+    sim,
+    hypervisors: new HypervisorRouter(sim),
+    schemaValidator,
     async close() {
+      await schemaValidator.close();
       await bus.close();
       await dataSource.destroy();
     },

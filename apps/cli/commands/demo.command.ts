@@ -7,6 +7,8 @@ import { type Output } from '../output';
 import { BrokerClient } from './broker-client';
 
 const EXAMPLES = ['web-shop.xml', 'minimal.xml'];
+/** Three simulated hosts in three racks: the demo site's hardware until real libvirt hosts are added. */
+const DEMO_HOSTS = [1, 2, 3].map((n) => ({ name: `sim-${n}`, uri: `sim://sim-${n}?vcpu=16&memory-mib=32768&disk-gib=500&failure-domain=rack${n}` }));
 
 /**
  * `reservoir demo [--exit]`: starts a site broker on the embedded store and in-process bus (unless RESERVOIR_*
@@ -21,6 +23,10 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
   const where = config.store.kind === 'embedded' ? `embedded PostgreSQL (PGlite) in ${config.store.dataDir}` : 'PostgreSQL server';
   out.log(`site broker '${config.siteId}' up at ${broker.url} — store: ${where}; bus: ${config.bus.kind}`);
   const api = new BrokerClient(broker.url);
+  for (const host of DEMO_HOSTS) {
+    const answer = await api.request('POST', '/v1/hosts', new TextEncoder().encode(JSON.stringify(host)), 'application/json');
+    out.log(`host ${host.name}: ${answer.status === 201 ? 'registered' : answer.status === 409 ? 'already registered' : `${answer.status} ${answer.text}`}`);
+  }
   const examples = findShippedFile('schemas/examples');
   for (const name of EXAMPLES) {
     const answer = await api.request('POST', '/v1/services', new Uint8Array(await readFile(join(examples, name))), 'application/xml');
@@ -32,7 +38,7 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
   const page = list.body as { items: { id: string; name: string; phase: string; tiers: { name: string }[] }[]; total: number };
   out.log(`\n${page.total} service(s) on site '${config.siteId}':`);
   for (const s of page.items) out.log(`  ${s.id}  ${s.name.padEnd(12)} ${s.phase.padEnd(9)} tiers: ${s.tiers.map((t) => t.name).join(', ')}`);
-  out.log(`\ntry: curl ${broker.url}/v1/services   ·   API docs: ${broker.url}/docs   ·   npx reservoir list --broker ${broker.url}`);
+  out.log(`\ntry: curl ${broker.url}/v1/services   ·   npx reservoir hosts --broker ${broker.url}   ·   API docs: ${broker.url}/docs   ·   npx reservoir list --broker ${broker.url}`);
   if (args.options.has('exit')) {
     await broker.close();
     return 0;

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_BYTES } from './validate.command';
 
 const DEFAULT_BROKER = 'http://127.0.0.1:8080';
 
-function client(args: ParsedArgs, env: Record<string, string | undefined>): BrokerClient {
+export function client(args: ParsedArgs, env: Record<string, string | undefined>): BrokerClient {
   const url = optionString(args, 'broker') ?? env.RESERVOIR_BROKER_URL ?? DEFAULT_BROKER;
   try {
     return new BrokerClient(new URL(url).toString());
@@ -16,7 +16,7 @@ function client(args: ParsedArgs, env: Record<string, string | undefined>): Brok
 }
 
 /** Prints an error answer; returns the exit code 1. */
-function reportFailure(answer: ApiAnswer, out: Output): number {
+export function reportFailure(answer: ApiAnswer, out: Output): number {
   const errors = (answer.body as { errors?: { path: string; message: string; line?: number }[] }).errors;
   out.err(`broker answered ${answer.status}`);
   if (Array.isArray(errors)) out.err(formatErrors(errors));

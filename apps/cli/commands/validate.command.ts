@@ -19,10 +19,10 @@ export async function validateCommand(args: ParsedArgs, out: Output): Promise<nu
     out.err(`${file}: no such file`);
     return 1;
   }
-  const validator = new ManifestValidator(new XmllintSchemaValidator(), { maxBytes, maxDepth });
+  const schema = new XmllintSchemaValidator();
   // Refuse oversized files before reading them whole.
   const bytes = info.size > maxBytes ? new Uint8Array(maxBytes + 1) : new Uint8Array(await readFile(file));
-  const result = await validator.validate(bytes);
+  const result = await new ManifestValidator(schema, { maxBytes, maxDepth }).validate(bytes).finally(() => schema.close());
   if (args.options.has('json')) {
     out.log(JSON.stringify(result.ok ? { valid: true, definition: result.definition } : { valid: false, errors: result.errors }, null, 2));
     return result.ok ? 0 : 1;

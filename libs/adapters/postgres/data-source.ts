@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ServiceEntity } from './entities/service.entity';
 import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
+import { HostEntity } from './entities/host.entity';
 import { MIGRATIONS } from './migrations';
 import { createPgliteDriver } from './embedded/pglite-pool';
 
 /** Where the broker keeps its data: a PostgreSQL server, or the embedded PGlite store in a directory. */
 export type StoreLocation = { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
 
-export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity];
+export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations (never `synchronize`).

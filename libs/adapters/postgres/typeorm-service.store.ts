@@ -1,12 +1,11 @@
-import { type DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
 import { type Page, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { ServiceEntity } from './entities/service.entity';
 import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
 import { toHistoryEntity, toHistoryEntry, toServiceEntity, toServiceRecord } from './service.mapper';
-
-const UNIQUE_VIOLATION = '23505';
+import { isUniqueViolation } from './unique-violation';
 
 /** ServiceStore on PostgreSQL (server or embedded) through TypeORM. */
 export class TypeormServiceStore implements ServiceStore {
@@ -55,10 +54,4 @@ export class TypeormServiceStore implements ServiceStore {
   async ping(): Promise<void> {
     await this.ds.query('SELECT 1');
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  if (!(err instanceof QueryFailedError)) return false;
-  const driverError = err.driverError as { code?: string } | undefined;
-  return driverError?.code === UNIQUE_VIOLATION || /duplicate key|unique constraint/i.test(err.message);
 }

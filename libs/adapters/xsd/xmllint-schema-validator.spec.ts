@@ -1,6 +1,16 @@
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { buildManifestXml, readManifestExample } from '@reservoir/testing/manifest-builders';
-import { locateManifestSchema, XmllintSchemaValidator } from './xmllint-schema-validator';
+import fc from 'fast-check';
+import { validateXML } from 'xmllint-wasm';
+import { type ManifestError } from '@reservoir/domain/manifest/service-definition';
+import { ElementIndex } from '@reservoir/domain/manifest/element-index';
+import { readXmlTree } from '@reservoir/domain/manifest/xml-tree';
+import { lineAt } from '@reservoir/domain/manifest/preflight';
+import { buildManifestXml, mutatedManifest, readManifestExample } from '@reservoir/testing/manifest-builders';
+import { parseXmllintOutput } from './xmllint-errors';
+import { locateManifestSchema, XmllintSchemaValidator, type XmllintSchemaValidatorOptions } from './xmllint-schema-validator';
 
 const shop = readManifestExample('web-shop.xml');
 const minimal = readManifestExample('minimal.xml');
@@ -40,8 +50,17 @@ const CASES: Case[] = [
   ['text that is not well-formed', edit(minimal, '</tier>', ''), [[M, /^not well-formed XML: Opening and ending tag mismatch: tier line 4 and service/, 9]]],
 ];
 
+const validators: XmllintSchemaValidator[] = [];
+/** A validator closed after all tests, so no worker thread outlives this file. */
+function newValidator(options: XmllintSchemaValidatorOptions = {}): XmllintSchemaValidator {
+  const validator = new XmllintSchemaValidator(options);
+  validators.push(validator);
+  return validator;
+}
+afterAll(() => Promise.all(validators.map((validator) => validator.close())));
+
 describe('XmllintSchemaValidator (libxml2 in WebAssembly, real schema)', () => {
-  const validator = new XmllintSchemaValidator();
+  const validator = newValidator();
 
   it('accepts both examples and a generated 50-tier manifest', async () => {
     await expect(validator.validate(shop)).resolves.toEqual([]);
@@ -75,11 +94,153 @@ describe('XmllintSchemaValidator (libxml2 in WebAssembly, real schema)', () => {
   });
 
   it('runs validations concurrently up to its limit and keeps results apart', async () => {
-    const limited = new XmllintSchemaValidator({ maxConcurrent: 2 });
+    const limited = newValidator({ maxConcurrent: 2 });
     const inputs = [shop, edit(shop, 'vcpu="1"', 'vcpu="0"'), minimal, edit(minimal, 'version="1"', 'version="2"'), shop];
     const results = await Promise.all(inputs.map((xml) => limited.validate(xml)));
     expect(results.map((errors) => errors.map((e) => e.path))).toEqual([[], [`${W}/VEE-requirement/@vcpu`], [], ['/service/@version'], []]);
   });
+});
+
+/**
+ * The validator as it was before the worker pool (xmllint-wasm's validateXML: a new worker thread and a new
+ * WebAssembly compilation per run), kept as the reference the pooled one must agree with.
+ */
+async function referenceValidate(xml: string, schemaText: string, maxMemoryPages = 512): Promise<ManifestError[]> {
+  const dtd = /<!(DOCTYPE|ENTITY)/i.exec(xml);
+  if (dtd) return [{ path: '/', line: lineAt(xml, dtd.index), message: 'DTDs are not allowed in a manifest' }];
+  let output: string;
+  try {
+    const result = await validateXML({
+      xml: [{ fileName: 'manifest.xml', contents: xml }],
+      schema: [{ fileName: 'service-manifest.xsd', contents: schemaText }],
+      modifyArguments: (args) => ['--nonet', ...args],
+      maxMemoryPages,
+    });
+    output = result.valid ? '' : result.rawOutput;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!message.includes('manifest.xml:')) throw new Error(`xmllint failed: ${message}`, { cause: error });
+    output = message;
+  }
+  if (output === '') return [];
+  return parseXmllintOutput(output, 'manifest.xml', new ElementIndex(readXmlTree(xml).elements));
+}
+
+/** What a validation came to: the errors, or the rejection's message. */
+async function settle(validation: Promise<ManifestError[]>): Promise<{ errors: ManifestError[] } | { failed: string }> {
+  return validation.then(
+    (errors) => ({ errors }),
+    (error: Error) => ({ failed: error.message }),
+  );
+}
+
+const text = (input: string | Uint8Array): string => (typeof input === 'string' ? input : new TextDecoder().decode(input));
+
+describe('XmllintSchemaValidator with its pool of workers, against the one-worker-per-run validateXML', () => {
+  const schemaText = readFileSync(locateManifestSchema(), 'utf8');
+  const shop = readManifestExample('web-shop.xml');
+  const minimal = readManifestExample('minimal.xml');
+
+  it('gives the same errors (or failure) for good, bad and randomly mutated manifests', async () => {
+    const validator = newValidator();
+    const manifests = [
+      shop,
+      minimal,
+      buildManifestXml({ tiers: 50 }),
+      ...CASES.map(([, xml]) => xml),
+      ...fc.sample(mutatedManifest(), { numRuns: 40, seed: 20261125 }).map(text),
+    ];
+    let invalid = 0;
+    for (const xml of manifests) {
+      const expected = await settle(referenceValidate(xml, schemaText));
+      if ('errors' in expected && expected.errors.length > 0) invalid += 1;
+      expect(await settle(validator.validate(xml))).toEqual(expected);
+    }
+    expect(invalid).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('gives the same answer at the memory ceiling (libxml2 runs out of memory: no WebAssembly abort)', async () => {
+    const tier = shop.slice(shop.indexOf('<tier'), shop.indexOf('</tier>') + '</tier>'.length);
+    const huge = shop.replace('<tier', `${Array.from({ length: 6000 }, (_, i) => tier.replace('name="web-servers"', `name="t${i}"`)).join('\n')}\n<tier`);
+    const expected = await referenceValidate(huge, schemaText, 256);
+    expect(expected.map((e) => e.message)).toContain('error: libxml2: out of memory');
+    await expect(newValidator({ maxMemoryPages: 256 }).validate(huge)).resolves.toEqual(expected);
+  }, 60_000);
+
+  it('fails as before when xmllint itself fails (a schema it cannot load)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reservoir-xsd-'));
+    try {
+      const broken = schemaText.replace('<xs:simpleType name="name-type">', '<xs:simpleType name="name-type"><xs:bogus/>');
+      writeFileSync(join(dir, 'broken.xsd'), broken);
+      const expected = await settle(referenceValidate(shop, broken));
+      expect(expected).toEqual({ failed: expect.stringMatching(/^xmllint failed: service-manifest\.xsd:\d+: .*Schemas parser error/) });
+      await expect(settle(newValidator({ schemaPath: join(dir, 'broken.xsd') }).validate(shop))).resolves.toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('keeps nothing of one validation for the next in the same worker: bad, good, bad, not well-formed, good', async () => {
+    const single = newValidator({ maxConcurrent: 1 });
+    const bad = shop.replace('vcpu="1"', 'vcpu="0"');
+    const otherBad = minimal.replace('version="1"', 'version="2"');
+    const broken = minimal.replace('</tier>', '');
+    for (const xml of [bad, shop, otherBad, broken, minimal, bad]) {
+      expect(await single.validate(xml)).toEqual(await referenceValidate(xml, schemaText));
+    }
+  }, 30_000);
+
+  it('answers 50 concurrent validations (pool of 2), each with its own result', async () => {
+    const pooled = newValidator({ maxConcurrent: 2 });
+    const kinds = [shop, minimal, ...CASES.map(([, xml]) => xml)];
+    const expected = new Map<string, ManifestError[]>();
+    for (const xml of kinds) expected.set(xml, await referenceValidate(xml, schemaText));
+    const inputs = Array.from({ length: 50 }, (_, i) => kinds[(i * 7) % kinds.length] ?? shop);
+    const results = await Promise.all(inputs.map((xml) => pooled.validate(xml)));
+    expect(results).toEqual(inputs.map((xml) => expected.get(xml)));
+    expect(results.filter((errors) => errors.length === 0).length).toBeGreaterThan(0);
+    expect(results.filter((errors) => errors.length > 0).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('rejects a validation that outlasts timeoutMs with a clear error', async () => {
+    const hasty = newValidator({ timeoutMs: 1 });
+    await expect(hasty.validate(buildManifestXml({ tiers: 200 }))).rejects.toThrow('xmllint failed: no result within 1 ms; the run was stopped');
+  });
+
+  it('close() rejects pending and later validations, and can be called twice', async () => {
+    const closing = newValidator();
+    await expect(closing.validate(minimal)).resolves.toEqual([]);
+    const pending = settle(closing.validate(shop));
+    await closing.close();
+    await expect(pending).resolves.toEqual({ failed: 'xmllint failed: the xmllint worker pool is closed' });
+    await expect(closing.validate(minimal)).rejects.toThrow('xmllint failed: the xmllint worker pool is closed');
+    await expect(closing.close()).resolves.toBeUndefined();
+  });
+
+  it('refuses options it cannot honour', () => {
+    expect(() => new XmllintSchemaValidator({ maxMemoryPages: 128 })).toThrow('maxMemoryPages must be an integer from 256 to 65536, not 128');
+    expect(() => new XmllintSchemaValidator({ maxConcurrent: 0 })).toThrow(RangeError);
+    expect(() => new XmllintSchemaValidator({ timeoutMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+  });
+
+  it('neither holds a process open when idle nor lets it exit while a validation is awaited', () => {
+    // A CLI-like script: no close(), nothing else keeping the event loop alive but the awaited validation.
+    const script = [
+      "const { XmllintSchemaValidator } = require('./libs/adapters/xsd/xmllint-schema-validator');",
+      "const { readManifestExample } = require('./libs/testing/manifest-builders');",
+      "new XmllintSchemaValidator().validate(readManifestExample('web-shop.xml').replace('vcpu=\"1\"', 'vcpu=\"0\"'))",
+      '  .then((errors) => console.log(JSON.stringify(errors.map((e) => e.path))));',
+    ].join('\n');
+    const repoRoot = resolve(__dirname, '../../..');
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 25_000,
+      env: { ...process.env, TS_NODE_PROJECT: join(repoRoot, 'tsconfig.json') },
+    });
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(child.stdout.trim()).toBe(JSON.stringify(["/service/tier[@name='web-servers']/VEE-requirement/@vcpu"]));
+  }, 30_000);
 });
 
 describe('locating the schema', () => {

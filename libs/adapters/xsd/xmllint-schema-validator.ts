@@ -1,6 +1,5 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { validateXML } from 'xmllint-wasm';
 import { findShippedFile } from '@reservoir/config';
 import { type ManifestSchemaValidator } from '@reservoir/domain/ports/manifest-schema.port';
 import { type ManifestError } from '@reservoir/domain/manifest/service-definition';
@@ -9,6 +8,8 @@ import { readXmlTree } from '@reservoir/domain/manifest/xml-tree';
 import { lineAt } from '@reservoir/domain/manifest/preflight';
 import { DOCUMENT_PATH } from '@reservoir/domain/manifest/element-paths';
 import { parseXmllintOutput } from './xmllint-errors';
+import { XmllintWorkerPool } from './xmllint-worker-pool';
+import { type XmllintExit } from './xmllint-worker.source';
 
 /** Where the schema lives, relative to the repository (or deployment) root. */
 export const MANIFEST_SCHEMA_PATH = join('schemas', 'service-manifest.xsd');
@@ -17,15 +18,25 @@ export const MANIFEST_SCHEMA_PATH = join('schemas', 'service-manifest.xsd');
 const MANIFEST_FILE = 'manifest.xml';
 const SCHEMA_FILE = 'service-manifest.xsd';
 const DTD_MARKUP = /<!(DOCTYPE|ENTITY)/i;
+/** xmllint.wasm is built with 256 pages (16 MiB) of initial memory; xmllint-wasm starts every run with that. */
+const INITIAL_MEMORY_PAGES = 256;
+const MAX_MEMORY_PAGES = 65536;
 
 /** Options of {@link XmllintSchemaValidator}; every one has a default. */
 export interface XmllintSchemaValidatorOptions {
   /** The XSD to load; by default `schemas/service-manifest.xsd` found by {@link locateManifestSchema}. */
   schemaPath?: string;
-  /** Most xmllint runs at once; each is a worker thread with its own WebAssembly memory. Default 4. */
+  /**
+   * Most xmllint runs at once: the size of the pool of worker threads, each running one validation at a time
+   * with its own WebAssembly memory. Default 2.
+   */
   maxConcurrent?: number;
-  /** WebAssembly memory ceiling per run, in 64 KiB pages. Default 512 (32 MiB), ample for a 1 MiB manifest. */
+  /** WebAssembly memory ceiling per run, in 64 KiB pages (256 to 65536). Default 512 (32 MiB), ample for a 1 MiB manifest. */
   maxMemoryPages?: number;
+  /** A run that has not ended after this many ms is stopped and the validation rejected. Default 10 000. */
+  timeoutMs?: number;
+  /** A worker thread idle this long is stopped; a new one starts on demand. Default 60 000. */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -40,68 +51,76 @@ export function locateManifestSchema(startDir: string = __dirname): string {
  * ManifestSchemaValidator on libxml2 compiled to WebAssembly (xmllint-wasm). The XSD is read once, in the
  * constructor (a missing schema fails at boot, not on the first request).
  *
+ * xmllint runs in a small pool of long-lived worker threads ({@link XmllintWorkerPool}) sharing one compiled
+ * xmllint.wasm: each validation is a fresh xmllint process image (new WebAssembly instance, memory and
+ * in-memory file system) in an already running thread, instead of a new thread compiling the WebAssembly
+ * anew as xmllint-wasm's `validateXML` does, with the same command line and the same reading of exit codes.
+ * Call {@link close} when done; idle workers never keep the process alive anyway.
+ *
  * Nothing outside the two in-memory files can be loaded: a manifest with a DTD is refused before xmllint
  * runs (so no entity is ever declared), xmllint runs with `--nonet`, and its Emscripten file system holds only
  * the manifest and the schema (no host file system is mounted). xmllint's messages are mapped to element paths
  * through the manifest's element index (line + element name); the line reported is the element's first line.
- * Rejects (throws) only when xmllint itself fails, never for a bad manifest.
+ * Rejects (throws) only when xmllint itself fails (or takes longer than `timeoutMs`), never for a bad manifest.
  */
 export class XmllintSchemaValidator implements ManifestSchemaValidator {
   private readonly schema: string;
   private readonly maxMemoryPages: number;
-  private readonly slots: Slots;
+  private readonly pool: XmllintWorkerPool;
 
   constructor(options: XmllintSchemaValidatorOptions = {}) {
     this.schema = readFileSync(options.schemaPath ?? locateManifestSchema(), 'utf8');
-    this.maxMemoryPages = options.maxMemoryPages ?? 512;
-    this.slots = new Slots(options.maxConcurrent ?? 4);
+    this.maxMemoryPages = checked('maxMemoryPages', options.maxMemoryPages ?? 512, INITIAL_MEMORY_PAGES, MAX_MEMORY_PAGES);
+    this.pool = new XmllintWorkerPool({
+      size: checked('maxConcurrent', options.maxConcurrent ?? 2, 1, 256),
+      timeoutMs: checked('timeoutMs', options.timeoutMs ?? 10_000, 1, 2 ** 31 - 1),
+      idleTimeoutMs: checked('idleTimeoutMs', options.idleTimeoutMs ?? 60_000, 1, 2 ** 31 - 1),
+    });
   }
 
   async validate(xml: string): Promise<ManifestError[]> {
     const dtd = DTD_MARKUP.exec(xml);
     if (dtd) return [{ path: DOCUMENT_PATH, line: lineAt(xml, dtd.index), message: 'DTDs are not allowed in a manifest' }];
-    const output = await this.slots.run(() => this.runXmllint(xml));
+    const output = await this.runXmllint(xml);
     if (output === '') return [];
     const index = new ElementIndex(readXmlTree(xml).elements);
     return parseXmllintOutput(output, MANIFEST_FILE, index);
   }
 
+  /** Stops the worker threads; validations still pending or made afterwards reject. Safe to call again. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
   /** xmllint's error output, '' when the manifest is valid. */
   private async runXmllint(xml: string): Promise<string> {
+    let exit: XmllintExit;
     try {
-      const result = await validateXML({
-        xml: [{ fileName: MANIFEST_FILE, contents: xml }],
-        schema: [{ fileName: SCHEMA_FILE, contents: this.schema }],
-        modifyArguments: (args) => ['--nonet', ...args],
+      // The command line of xmllint-wasm's validateXML({ xml, schema, modifyArguments: ['--nonet', ...] }).
+      exit = await this.pool.run({
+        inputFiles: [
+          { fileName: MANIFEST_FILE, contents: xml },
+          { fileName: SCHEMA_FILE, contents: this.schema },
+        ],
+        args: ['--nonet', '--schema', SCHEMA_FILE, '--noout', MANIFEST_FILE],
+        initialMemoryPages: INITIAL_MEMORY_PAGES,
         maxMemoryPages: this.maxMemoryPages,
       });
-      return result.valid ? '' : result.rawOutput;
     } catch (error) {
-      // xmllint-wasm rejects on exit codes it does not know; for a manifest that is not well-formed its
-      // message is xmllint's stderr, which still names the manifest's lines.
-      const message = error instanceof Error ? error.message : String(error);
-      if (message.includes(`${MANIFEST_FILE}:`)) return message;
-      throw new Error(`xmllint failed: ${message}`, { cause: error });
+      throw new Error(`xmllint failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    // 0: valid; 3 and 4: validation errors (xmllint-wasm's reading). Any other code: xmllint-wasm rejects with
+    // stderr as the message, which the validator used to parse still when it names the manifest's lines (as for
+    // exit 9, libxml2 out of memory under maxMemoryPages: "manifest.xml:<line>: error: libxml2: out of memory").
+    // Kept as it was.
+    if (exit.exitCode === 0) return '';
+    if (exit.exitCode === 3 || exit.exitCode === 4) return exit.stderr;
+    if (exit.stderr.includes(`${MANIFEST_FILE}:`)) return exit.stderr;
+    throw new Error(`xmllint failed: ${exit.stderr}`, { cause: Object.assign(new Error(exit.stderr), { code: exit.exitCode }) });
   }
 }
 
-/** A counting semaphore: at most `size` tasks run at once, the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running < this.size) this.running += 1;
-    else await new Promise<void>((wake) => this.waiting.push(wake)); // the finishing task hands its slot over
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
-    }
-  }
+function checked(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${value}`);
+  return value;
 }
