@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../apps/cli/main';
@@ -138,6 +138,24 @@ describe('compiled binaries (after npm run build)', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('RESERVOIR_HTTP_PORT="eighty"');
     expect(run.stderr).toContain('RESERVOIR_BUS="carrier-pigeon"');
+  });
+
+  maybe('npm run start:broker serves the API and stops cleanly on SIGTERM', async () => {
+    const child = spawn('node', [brokerMain], {
+      env: { ...process.env, RESERVOIR_SITE_ID: 'started', RESERVOIR_HTTP_HOST: '127.0.0.1', RESERVOIR_HTTP_PORT: '0', RESERVOIR_DATA_DIR: tempDataDir() },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60000;
+    while (!/listening on (http:\/\/\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    const health = await fetch(`${url}/healthz`);
+    expect(await health.json()).toMatchObject({ status: 'ok', siteId: 'started' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   maybe('the demo starts a broker on the embedded store and submits both examples', () => {
