@@ -1,0 +1,182 @@
+import {
+  HypervisorError, isDomainActive,
+  type DiskSpec, type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HypervisorConnection,
+  type LifecycleEvent, type LifecycleListener, type MigrateOptions, type SnapshotInfo,
+} from '@reservoir/domain/ports/hypervisor.port';
+import * as checkpoints from './libvirt-checkpoints';
+import { Flags } from './libvirt-codes';
+import { migrate, type MigrationSettings } from './libvirt-migration';
+import { type LibvirtSession, toDomainInfo } from './libvirt-session';
+import { renderDomainXml } from './domain-xml';
+import { type DiskProvisioner, type ProvisionedDisk } from './overlay';
+import { type NativeHandle } from './native-binding';
+
+/** What a connection needs from its factory. */
+export interface LibvirtConnectionSettings {
+  domainType: 'qemu' | 'kvm';
+  /** Where disks without a `path` are created on the host. */
+  diskDir: string;
+  /** The host path of a catalogue image. */
+  resolveImage(ref: string): string;
+  provisioner: DiskProvisioner;
+  migration: MigrationSettings;
+}
+
+/**
+ * One libvirt host behind the Hypervisor port. libvirt is the truth for every check: the port's rules that libvirt
+ * does not enforce itself (define never updates, undefine only inactive domains, state checks that drivers report
+ * inconsistently) are checked here against a fresh lookup, then libvirt's own error covers the races.
+ */
+export class LibvirtConnection implements HypervisorConnection {
+  private readonly listeners = new Set<LifecycleListener>();
+
+  constructor(
+    private readonly session: LibvirtSession,
+    /** Canonical URI (virConnectGetURI). */
+    readonly uri: string,
+    private readonly settings: LibvirtConnectionSettings,
+  ) {}
+
+  /** For the factory: the session's events go to this connection's listeners; a throwing listener is ignored. */
+  deliver(event: LifecycleEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // listeners must not throw (port rule); one that does cannot stop the others
+      }
+    }
+  }
+
+  async capacity(): Promise<HostCapacity> {
+    const [cpus, memoryKiB, storageBytes] = await this.session.run('capacity', this.uri, (h) => this.session.native.nodeInfo(h));
+    return { vcpu: cpus, memoryMiB: Math.floor(memoryKiB / 1024), diskGiB: storageBytes / 2 ** 30 };
+  }
+
+  info(name: string): Promise<DomainInfo> {
+    return this.session.run('info', name, (h) => this.session.require(h, name));
+  }
+
+  async list(): Promise<DomainSummary[]> {
+    const domains = await this.session.run('list', this.uri, (h) => this.session.native.list(h));
+    return domains.map(toDomainInfo).map(({ name, uuid, state }) => ({ name, uuid, state }));
+  }
+
+  onLifecycleEvent(listener: LifecycleListener): () => void {
+    const wrapped: LifecycleListener = (event) => listener(event);
+    this.listeners.add(wrapped);
+    return () => this.listeners.delete(wrapped);
+  }
+
+  /** Create-only: libvirt's define would update a domain of the same name and uuid, so both are looked up first. */
+  define(spec: DomainSpec): Promise<void> {
+    return this.session.run('define', spec.name, async (h) => {
+      const byName = await this.session.find(h, spec.name);
+      const byUuid = byName ? undefined : await this.session.find(h, spec.uuid, true);
+      if (byName || byUuid) {
+        const taken = byName ? `name '${spec.name}'` : `uuid ${spec.uuid} (domain '${byUuid?.name}')`;
+        throw new HypervisorError('already-exists', `define ${spec.name}: ${taken} is taken on ${this.uri}`);
+      }
+      const xml = renderDomainXml(spec, { domainType: this.domainType(), diskPath: (disk) => this.diskPath(spec, disk) });
+      const undo = await this.settings.provisioner.provision(spec.disks.map((disk) => this.provisioned(spec, disk)));
+      await this.session.native.define(h, xml, Flags.DEFINE_VALIDATE).catch(async (error: unknown) => {
+        await undo();
+        throw error;
+      });
+    });
+  }
+
+  start(name: string): Promise<void> {
+    return this.session.run('start', name, async (h) => {
+      const domain = await this.inState(h, 'start', name, (s) => !isDomainActive(s), 'shut off or crashed');
+      const { usedKiB, totalKiB } = await this.session.memory(h);
+      if (usedKiB + domain.memoryMiB * 1024 > totalKiB) {
+        throw new HypervisorError('insufficient-capacity',
+          `start ${name}: ${domain.memoryMiB} MiB does not fit next to ${Math.round(usedKiB / 1024)} MiB of active domains in ${Math.floor(totalKiB / 1024)} MiB on ${this.uri}`);
+      }
+      await this.session.native.start(h, name);
+    });
+  }
+
+  shutdown(name: string): Promise<void> {
+    return this.act('shutdown', name, isDomainActive, 'active', (h) => this.session.native.shutdown(h, name));
+  }
+  destroy(name: string): Promise<void> {
+    return this.act('destroy', name, isDomainActive, 'active', (h) => this.session.native.destroy(h, name));
+  }
+  /** libvirt would turn an active persistent domain transient instead of refusing: checked here. */
+  undefine(name: string): Promise<void> {
+    const flags = Flags.UNDEFINE_MANAGED_SAVE | Flags.UNDEFINE_SNAPSHOTS_METADATA;
+    return this.act('undefine', name, (s) => !isDomainActive(s), 'inactive', (h) => this.session.native.undefine(h, name, flags));
+  }
+  pause(name: string): Promise<void> {
+    return this.act('pause', name, (s) => s === 'running' || s === 'blocked', 'running', (h) => this.session.native.suspend(h, name));
+  }
+  resume(name: string): Promise<void> {
+    return this.act('resume', name, (s) => s === 'paused', 'paused', (h) => this.session.native.resume(h, name));
+  }
+
+  snapshotCreate(name: string, snapshot: string): Promise<void> {
+    return checkpoints.snapshotCreate(this.session, name, snapshot);
+  }
+  snapshotRevert(name: string, snapshot: string): Promise<void> {
+    return checkpoints.snapshotApply(this.session, 'snapshotRevert', name, snapshot);
+  }
+  snapshotDelete(name: string, snapshot: string): Promise<void> {
+    return checkpoints.snapshotApply(this.session, 'snapshotDelete', name, snapshot);
+  }
+  snapshotList(name: string): Promise<SnapshotInfo[]> {
+    return checkpoints.snapshotList(this.session, name);
+  }
+  save(name: string, path: string): Promise<void> {
+    return this.act('save', name, isDomainActive, 'active', (h) => this.session.native.save(h, name, path));
+  }
+  restore(path: string): Promise<string> {
+    return checkpoints.restore(this.session, path);
+  }
+
+  migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {
+    return migrate(this.session, this.uri, name, destUri, options, this.settings.migration);
+  }
+
+  /** Idempotent; drops this connection's listeners. */
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.session.close();
+  }
+
+  /** Memory held by active domains and the host's total, for a destination's capacity check. */
+  memory(): Promise<{ usedKiB: number; totalKiB: number }> {
+    return this.session.run('capacity', this.uri, (h) => this.session.memory(h));
+  }
+
+  private act(
+    operation: 'shutdown' | 'destroy' | 'undefine' | 'pause' | 'resume' | 'save', name: string,
+    allowed: (state: DomainInfo['state']) => boolean, wanted: string, call: (h: NativeHandle) => Promise<void>,
+  ): Promise<void> {
+    return this.session.run(operation, name, async (h) => {
+      await this.inState(h, operation, name, allowed, wanted);
+      await call(h);
+    });
+  }
+
+  /** The domain, when its state allows the operation; else 'not-found' or a non-retryable 'invalid-state'. */
+  private async inState(h: NativeHandle, operation: string, name: string, allowed: (state: DomainInfo['state']) => boolean, wanted: string): Promise<DomainInfo> {
+    const domain = await this.session.require(h, name);
+    if (!allowed(domain.state)) throw new HypervisorError('invalid-state', `${operation} ${name}: the domain is ${domain.state}, not ${wanted}`);
+    return domain;
+  }
+
+  private domainType(): 'qemu' | 'kvm' | 'test' {
+    return this.session.driver === 'TEST' ? 'test' : this.settings.domainType;
+  }
+
+  private diskPath(spec: DomainSpec, disk: DiskSpec): string {
+    return disk.path ?? `${this.settings.diskDir}/${spec.name}-${disk.name}.${disk.format}`;
+  }
+
+  private provisioned(spec: DomainSpec, disk: DiskSpec): ProvisionedDisk {
+    const base = disk.baseImage && { path: this.settings.resolveImage(disk.baseImage.ref), sha256: disk.baseImage.sha256 };
+    return { path: this.diskPath(spec, disk), format: disk.format, sizeGiB: disk.sizeGiB, owned: disk.path === undefined, ...(base ? { base } : {}) };
+  }
+}
