@@ -8,7 +8,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 status=0
-# NEXT ISSUE: stop libvirt/QEMU here (only if services-up.sh started it), before the services it may use.
+bash scripts/libvirt/libvirt.sh stop || status=1
 bash scripts/kafka/kafka.sh stop || status=1
 bash scripts/postgres.sh stop || status=1
 exit "$status"

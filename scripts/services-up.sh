@@ -66,8 +66,14 @@ fi
 bash scripts/kafka/kafka.sh start || fail "Kafka could not be started on 127.0.0.1:${RESERVOIR_KAFKA_PORT:-9092}"
 
 # --- libvirt / QEMU -------------------------------------------------------------------------------------
-# NEXT ISSUE: install and start libvirt + QEMU here (scripts/libvirt.sh start, mirroring postgres.sh:
-# apt-get install as root if missing, start libvirtd if not running, record in .services/ whether we started
-# it so services-down.sh stops only what we started), and add its stop to services-down.sh.
+# Packages as root if missing, then the guests into the image catalogue (${RESERVOIR_IMAGE_DIR:-.services/images}),
+# then libvirtd: built first so that `start` can try KVM with them and report the accelerator the guests will get.
+bash scripts/libvirt/libvirt.sh install || fail "libvirt and QEMU are missing (as root: bash scripts/libvirt/libvirt.sh install)"
+# On a new machine `npm ci` ran before libvirt-dev was here, so its install hook skipped the libvirt addon: build it now.
+if [[ -d node_modules && ! -f libs/adapters/libvirt/native/build/Release/reservoir_libvirt.node ]]; then
+  node scripts/build-native.js || fail "the libvirt adapter could not be built"
+fi
+bash scripts/libvirt/build-images.sh || fail "could not build the guest images (counter, tiny-linux)"
+bash scripts/libvirt/libvirt.sh start || fail "libvirtd could not be started (qemu:///system)"
 
 echo "services:up: done in $((SECONDS - T0)) s"
