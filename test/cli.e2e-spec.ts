@@ -79,7 +79,8 @@ describeWithPostgres('reservoir submit / get / list / delete against a broker', 
     const { id } = JSON.parse(io.out[0] as string) as { id: string };
     const got = capture();
     expect(await runCli(['get', id], got, env)).toBe(0);
-    expect(JSON.parse(got.out.join('\n'))).toMatchObject({ id, name: 'web-shop', phase: 'accepted' });
+    // Deployment runs in the background; with no hosts registered it ends failed (placement: no hosts).
+    expect(JSON.parse(got.out.join('\n'))).toMatchObject({ id, name: 'web-shop', phase: expect.stringMatching(/^(accepted|placing|failed)$/) });
     const xml = capture();
     expect(await runCli(['get', id, '--manifest', '--broker', broker.url], xml, {})).toBe(0);
     expect(xml.out.join('\n')).toBe(exampleManifest('web-shop.xml').toString('utf8'));

@@ -30,9 +30,16 @@ describeWithPostgres('services API on PostgreSQL', () => {
     expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: expect.any(String), phase: 'accepted' });
     expect(created.headers.location).toBe(`/v1/services/${created.body.id}`);
 
+    // The 201 says accepted; deployment then runs in the background. This site has no hosts, so it fails placing.
     const got = await http().get(`/v1/services/${created.body.id}`).expect(200);
-    expect(got.body).toMatchObject({ id: created.body.id, name: created.body.name, phase: 'accepted', siteId: 'test' });
-    expect(got.body.phaseHistory).toEqual([{ from: null, to: 'accepted', reason: 'manifest accepted', at: got.body.createdAt }]);
+    expect(got.body).toMatchObject({ id: created.body.id, name: created.body.name, siteId: 'test', vees: [] });
+    expect(['accepted', 'placing', 'failed']).toContain(got.body.phase);
+    expect(got.body.phaseHistory[0]).toEqual({ from: null, to: 'accepted', reason: 'manifest accepted', at: got.body.createdAt });
+    await broker.deployments.idle();
+    const failed = await http().get(`/v1/services/${created.body.id}`).expect(200);
+    expect(failed.body.phaseHistory.map((h: { to: string }) => h.to)).toEqual(['accepted', 'placing', 'failed']);
+    expect(failed.body.placementErrors[0].reasons).toContain('no hosts at this site');
+    expect(failed.body.vees).toEqual([]);
     const tierNames = [...xml.toString('utf8').matchAll(/<tier name="([^"]+)"/g)].map((m) => m[1]);
     expect(got.body.tiers.map((t: { name: string }) => t.name)).toEqual(tierNames);
 
@@ -41,7 +48,7 @@ describeWithPostgres('services API on PostgreSQL', () => {
     expect(Buffer.compare(manifest.body as Buffer, xml)).toBe(0);
 
     const rows = await queryTestDatabase<{ name: string; phase: string }>('SELECT name, phase FROM services WHERE id = $1', [created.body.id]);
-    expect(rows).toEqual([{ name: created.body.name, phase: 'accepted' }]);
+    expect(rows).toEqual([{ name: created.body.name, phase: 'failed' }]);
   });
 
   it('maps the three-tier example into typed tiers, relations and QoS', async () => {

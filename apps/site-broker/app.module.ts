@@ -5,25 +5,39 @@ import { type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
 import { type Clock, type IdGenerator } from '@reservoir/domain/ports/clock.port';
 import { TypeormServiceStore } from '@reservoir/adapters/postgres/typeorm-service.store';
+import { TypeormHostStore } from '@reservoir/adapters/postgres/typeorm-host.store';
+import { TypeormVeeStore } from '@reservoir/adapters/postgres/typeorm-vee.store';
 import { ManifestValidator } from '@reservoir/application/manifest-intake/validate-manifest';
 import { SubmitService } from '@reservoir/application/services/submit-service';
 import { ServiceQueries } from '@reservoir/application/services/service-queries';
+import { ServicePhaseRecorder } from '@reservoir/application/services/service-phase-recorder';
 import { HostRegistry } from '@reservoir/application/hosts/host-registry';
-import { TypeormHostStore } from '@reservoir/adapters/postgres/typeorm-host.store';
+import { HostConnections } from '@reservoir/application/hosts/host-connections';
+import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
+import { DeployService } from '@reservoir/application/deploy/deploy-service';
+import { DeleteService } from '@reservoir/application/deploy/delete-service';
+import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
+import { KeyedMutex } from '@reservoir/application/deploy/keyed-mutex';
+import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-recorder';
+import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
 import { type Infrastructure, systemClock, uuidGenerator } from './infrastructure';
-import { BROKER_CONFIG, CLOCK, EVENT_BUS, ID_GENERATOR, SERVICE_STORE } from './tokens';
+import { BROKER_CONFIG, CLOCK, DEPLOY_DEPS, EVENT_BUS, ID_GENERATOR, SERVICE_STORE } from './tokens';
 import { ServicesController } from './services/services.controller';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
+import { SitesController } from './sites/sites.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The site broker's wiring: the only place where ports meet their adapters. */
 @Module({})
 export class AppModule {
   static forRoot(config: BrokerConfig, infra: Infrastructure): DynamicModule {
+    const log = (line: string): void => console.error(`site ${config.siteId}: ${line}`);
     return {
       module: AppModule,
-      controllers: [ServicesController, HostsController, HealthController],
+      controllers: [ServicesController, HostsController, SitesController, HealthController],
       providers: [
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: BROKER_CONFIG, useValue: config },
@@ -32,24 +46,62 @@ export class AppModule {
         { provide: ID_GENERATOR, useValue: uuidGenerator },
         { provide: SERVICE_STORE, useValue: new TypeormServiceStore(infra.dataSource) },
         {
+          provide: DEPLOY_DEPS,
+          inject: [SERVICE_STORE, EVENT_BUS, CLOCK, ID_GENERATOR],
+          useFactory: (services: ServiceStore, bus: EventBus, clock: Clock, ids: IdGenerator): DeployDeps => {
+            const vees = new TypeormVeeStore(infra.dataSource);
+            return {
+              services,
+              hosts: new TypeormHostStore(infra.dataSource),
+              vees,
+              images: infra.images,
+              connections: new HostConnections(infra.hypervisors),
+              servicePhases: new ServicePhaseRecorder(services, bus, clock, log),
+              veePhases: new VeePhaseRecorder(vees, clock),
+              locks: new KeyedMutex(),
+              ids,
+              clock,
+              consoleDir: config.deploy.consoleDir,
+              start: { timeoutMs: config.deploy.startTimeoutMs, pollMs: 50, clock, delay },
+              log,
+            };
+          },
+        },
+        {
+          provide: DeploymentRunner,
+          inject: [DEPLOY_DEPS],
+          useFactory: (d: DeployDeps) => new DeploymentRunner(new DeployService(d), log),
+        },
+        {
+          provide: DeleteService,
+          inject: [DEPLOY_DEPS, DeploymentRunner],
+          useFactory: (d: DeployDeps, runner: DeploymentRunner) => new DeleteService(d, (id, reason) => runner.cancel(id, reason)),
+        },
+        {
+          provide: SiteReconciler,
+          inject: [DEPLOY_DEPS],
+          useFactory: (d: DeployDeps) => new SiteReconciler(d, { periodMs: config.reconcile.periodMs }),
+        },
+        {
           provide: ManifestValidator,
           useFactory: () => new ManifestValidator(infra.schemaValidator, config.manifest),
         },
         {
           provide: SubmitService,
-          inject: [ManifestValidator, SERVICE_STORE, EVENT_BUS, CLOCK, ID_GENERATOR],
-          useFactory: (v: ManifestValidator, s: ServiceStore, b: EventBus, c: Clock, i: IdGenerator) =>
-            new SubmitService(config.siteId, v, s, b, c, i),
+          inject: [ManifestValidator, SERVICE_STORE, EVENT_BUS, CLOCK, ID_GENERATOR, DeploymentRunner],
+          useFactory: (v: ManifestValidator, s: ServiceStore, b: EventBus, c: Clock, i: IdGenerator, runner: DeploymentRunner) =>
+            new SubmitService(config.siteId, v, s, b, c, i, (record) => runner.start(record.id)),
         },
         {
           provide: HostRegistry,
-          inject: [CLOCK, ID_GENERATOR],
-          useFactory: (c: Clock, i: IdGenerator) => new HostRegistry(new TypeormHostStore(infra.dataSource), infra.hypervisors, c, i),
+          inject: [DEPLOY_DEPS, CLOCK, ID_GENERATOR],
+          useFactory: (d: DeployDeps, c: Clock, i: IdGenerator) =>
+            new HostRegistry(d.hosts, infra.hypervisors, c, i, (hostId) => d.vees.countOnHost(hostId)),
         },
         {
           provide: ServiceQueries,
-          inject: [SERVICE_STORE, EVENT_BUS, CLOCK],
-          useFactory: (s: ServiceStore, b: EventBus, c: Clock) => new ServiceQueries(s, b, c),
+          inject: [SERVICE_STORE, DEPLOY_DEPS],
+          useFactory: (s: ServiceStore, d: DeployDeps) => new ServiceQueries(s, d.vees),
         },
       ],
     };

@@ -5,10 +5,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type BrokerConfig } from '@reservoir/config';
 import { AppModule } from './app.module';
 import { type Infrastructure, openInfrastructure } from './infrastructure';
+import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
+import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
+import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
+import { DEPLOY_DEPS } from './tokens';
 
 export interface RunningBroker {
   app: INestApplication;
   infra: Infrastructure;
+  /** The site's reconcile loop (tests run a pass with `runOnce`). */
+  reconciler: SiteReconciler;
+  /** Background deployments (tests wait with `idle`). */
+  deployments: DeploymentRunner;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string;
   close(): Promise<void>;
@@ -16,7 +24,8 @@ export interface RunningBroker {
 
 /**
  * Starts one site broker: opens the store (migrations) and the bus, builds the Nest app, serves the API and
- * the OpenAPI document at /docs. Used by main.ts, the demo and the e2e tests alike.
+ * the OpenAPI document at /docs, and starts the reconcile loop. Used by main.ts, the demo and the e2e tests alike.
+ * `close` stops the loop, cancels deployments under way (they roll back), then closes connections, the app and the store.
  */
 export async function startBroker(config: BrokerConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<RunningBroker> {
   const infra = await openInfrastructure(config, (line) => console.error(line));
@@ -37,11 +46,20 @@ export async function startBroker(config: BrokerConfig, opts: { logger?: LogLeve
   const server = app.getHttpServer() as { address(): { port: number } };
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const running = app;
+  const reconciler = app.get(SiteReconciler);
+  const deployments = app.get(DeploymentRunner);
+  const deps = app.get<DeployDeps>(DEPLOY_DEPS);
+  reconciler.start();
   return {
     app: running,
     infra,
+    reconciler,
+    deployments,
     url: `http://${host}:${server.address().port}`,
     async close() {
+      await reconciler.stop();
+      await deployments.close();
+      await deps.connections.closeAll();
       await running.close();
       await infra.close();
     },

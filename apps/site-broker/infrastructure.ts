@@ -10,6 +10,7 @@ import { SERVICE_EVENTS_TOPIC } from '@reservoir/application/services/service-ev
 import { SimHypervisorFactory } from '@reservoir/adapters/sim';
 import { HypervisorRouter } from '@reservoir/adapters/hypervisors/hypervisor-router';
 import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-validator';
+import { SiteImageCatalogue } from '@reservoir/adapters/hypervisors/site-image-catalogue';
 
 /** The broker's connections to the outside world, opened before the Nest app is built and closed after it. */
 export interface Infrastructure {
@@ -19,6 +20,8 @@ export interface Infrastructure {
   sim: SimHypervisorFactory;
   /** Every host URI goes through here to its adapter. */
   hypervisors: HypervisorRouter;
+  /** What the site's hosts can boot. */
+  images: SiteImageCatalogue;
   /** XSD validation in a pool of long-lived WebAssembly workers. */
   schemaValidator: XmllintSchemaValidator;
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export async function openInfrastructure(config: BrokerConfig, log: (line: strin
     bus,
     sim,
     hypervisors: new HypervisorRouter(sim),
+    images: new SiteImageCatalogue(sim.catalogue),
     schemaValidator,
     async close() {
       await schemaValidator.close();

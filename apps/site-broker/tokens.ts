@@ -5,3 +5,4 @@ export const EVENT_BUS = Symbol('EVENT_BUS');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const CLOCK = Symbol('CLOCK');
 export const ID_GENERATOR = Symbol('ID_GENERATOR');
+export const DEPLOY_DEPS = Symbol('DEPLOY_DEPS');

@@ -10,6 +10,10 @@ export interface BrokerConfig {
   store: { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; partitions: number; replicationFactor: number };
   manifest: { maxBytes: number; maxDepth: number };
+  /** Deploying VEEs: where their console logs go on the hosts, and how long a start may take. */
+  deploy: { consoleDir: string; startTimeoutMs: number };
+  /** The site's reconcile loop: how often every host is re-checked without events. */
+  reconcile: { periodMs: number };
 }
 
 export interface EnvVarSpec {
@@ -30,4 +34,7 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_KAFKA_REPLICATION', default: '1', help: 'replication factor of topics the broker creates, 1-10' },
   { name: 'RESERVOIR_MAX_MANIFEST_BYTES', default: '1048576', help: 'largest accepted manifest in bytes, 1024-67108864' },
   { name: 'RESERVOIR_MAX_MANIFEST_DEPTH', default: '32', help: 'deepest accepted XML nesting, 4-256' },
+  { name: 'RESERVOIR_CONSOLE_DIR', default: '<data dir>/consoles', help: "directory of the VEEs' serial console logs on their hosts" },
+  { name: 'RESERVOIR_START_TIMEOUT_MS', default: '60000', help: 'how long a started VEE may take to report running, 100-3600000' },
+  { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
 ];

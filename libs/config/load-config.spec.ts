@@ -9,7 +9,21 @@ describe('loadConfig', () => {
       store: { kind: 'embedded', dataDir: '.data/local' },
       bus: { kind: 'memory' },
       manifest: { maxBytes: 1048576, maxDepth: 32 },
+      deploy: { consoleDir: '.data/local/consoles', startTimeoutMs: 60000 },
+      reconcile: { periodMs: 2000 },
     });
+  });
+
+  it('puts console logs under the data directory unless told otherwise, and bounds the loop period', () => {
+    expect(loadConfig({ RESERVOIR_DATA_DIR: '/srv/rsv/' }).deploy.consoleDir).toBe('/srv/rsv/consoles');
+    expect(loadConfig({ RESERVOIR_SITE_ID: 'b', RESERVOIR_DATABASE_URL: 'postgres://u@h:5432/d' }).deploy.consoleDir).toBe('.data/b/consoles');
+    expect(loadConfig({ RESERVOIR_CONSOLE_DIR: '/var/log/vees', RESERVOIR_RECONCILE_PERIOD_MS: '100' })).toMatchObject({
+      deploy: { consoleDir: '/var/log/vees' },
+      reconcile: { periodMs: 100 },
+    });
+    expect(() => loadConfig({ RESERVOIR_RECONCILE_PERIOD_MS: '0', RESERVOIR_START_TIMEOUT_MS: 'x' })).toThrow(
+      /RESERVOIR_START_TIMEOUT_MS[\s\S]*RESERVOIR_RECONCILE_PERIOD_MS/,
+    );
   });
 
   it('reads a server store and a Kafka bus', () => {

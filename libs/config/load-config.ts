@@ -51,15 +51,22 @@ export function loadConfig(env: Env): BrokerConfig {
   const siteId = r.str('RESERVOIR_SITE_ID', 'local') as string;
   if (!SITE_ID.test(siteId)) r.fail(`RESERVOIR_SITE_ID=${JSON.stringify(siteId)}: must be 1-63 of a-z, 0-9 and -, starting with a letter`);
   const http = { host: r.str('RESERVOIR_HTTP_HOST', '0.0.0.0') as string, port: r.int('RESERVOIR_HTTP_PORT', 8080, 0, 65535) };
+  const store = readStore(r, siteId);
+  const dataDir = r.str('RESERVOIR_DATA_DIR', `.data/${siteId}`) as string;
   const config: BrokerConfig = {
     siteId,
     http,
-    store: readStore(r, siteId),
+    store,
     bus: readBus(r),
     manifest: {
       maxBytes: r.int('RESERVOIR_MAX_MANIFEST_BYTES', 1048576, 1024, 64 * 1024 * 1024),
       maxDepth: r.int('RESERVOIR_MAX_MANIFEST_DEPTH', 32, 4, 256),
     },
+    deploy: {
+      consoleDir: r.str('RESERVOIR_CONSOLE_DIR', `${dataDir.replace(/\/+$/, '')}/consoles`) as string,
+      startTimeoutMs: r.int('RESERVOIR_START_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    },
+    reconcile: { periodMs: r.int('RESERVOIR_RECONCILE_PERIOD_MS', 2000, 50, 3_600_000) },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -2,3 +2,4 @@ export * from './real-services';
 export * from './broker-harness';
 export * from './fakes';
 export * from './manifest-builders';
+export * from './fakes-deploy';

@@ -1,4 +1,22 @@
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
+import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
+import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
+import { type TransitionEvent } from '@reservoir/application/services/service-queries';
+
+/** The API's JSON for one VEE. */
+export interface VeeView {
+  id: string;
+  tier: string;
+  index: number;
+  host: string;
+  hostId: string;
+  phase: string;
+  role: string;
+  domain: string;
+  consoleLog: string;
+  createdAt: string;
+  updatedAt: string;
+}
 
 /** The API's JSON for a service (a mapped view; storage rows never leave the adapter). */
 export interface ServiceView {
@@ -12,9 +30,29 @@ export interface ServiceView {
   createdAt: string;
   updatedAt: string;
   phaseHistory?: { from: string | null; to: string; reason: string; at: string }[];
+  /** Every VEE that is not deleted (one service view: always present, possibly empty). */
+  vees?: VeeView[];
+  /** Why the service could not be placed, per tier; only when it failed placing. */
+  placementErrors?: PlacementError[];
 }
 
-export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[]): ServiceView {
+export function toVeeView(v: VeeRecord): VeeView {
+  return {
+    id: v.id,
+    tier: v.tier,
+    index: v.index,
+    host: v.hostName,
+    hostId: v.hostId,
+    phase: v.phase,
+    role: v.role,
+    domain: v.domain,
+    consoleLog: v.consoleLog,
+    createdAt: v.createdAt.toISOString(),
+    updatedAt: v.updatedAt.toISOString(),
+  };
+}
+
+export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], vees?: VeeRecord[]): ServiceView {
   const view: ServiceView = {
     id: r.id,
     name: r.name,
@@ -27,5 +65,12 @@ export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[]): 
     updatedAt: r.updatedAt.toISOString(),
   };
   if (history) view.phaseHistory = history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() }));
+  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map(toVeeView);
+  if (r.placementErrors && r.placementErrors.length > 0) view.placementErrors = r.placementErrors;
   return view;
+}
+
+/** One line of `GET /v1/services/:id/events`. */
+export function toEventView(e: TransitionEvent): Omit<TransitionEvent, 'at'> & { at: string } {
+  return { ...e, at: e.at.toISOString() };
 }

@@ -4,9 +4,10 @@ import { type Request, type Response } from 'express';
 import { type BrokerConfig } from '@reservoir/config';
 import { SubmitService } from '@reservoir/application/services/submit-service';
 import { parsePaging, ServiceQueries } from '@reservoir/application/services/service-queries';
+import { DeleteService } from '@reservoir/application/deploy/delete-service';
 import { BROKER_CONFIG } from '../tokens';
 import { readXmlBody } from '../http/read-xml-body';
-import { toServiceView, type ServiceView } from './service.view';
+import { toEventView, toServiceView, type ServiceView } from './service.view';
 
 @ApiTags('services')
 @Controller('v1/services')
@@ -15,6 +16,7 @@ export class ServicesController {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(SubmitService) private readonly submit: SubmitService,
     @Inject(ServiceQueries) private readonly queries: ServiceQueries,
+    @Inject(DeleteService) private readonly deleter: DeleteService,
   ) {}
 
   @Post()
@@ -43,10 +45,17 @@ export class ServicesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A service: tiers, relations, QoS, phase, phase history, timestamps' })
+  @ApiOperation({ summary: 'A service: tiers, relations, QoS, phase, phase history, its VEEs, placement errors, timestamps' })
   async get(@Param('id') id: string): Promise<ServiceView> {
     const record = await this.queries.get(id);
-    return toServiceView(record, await this.queries.history(id));
+    const [history, vees] = await Promise.all([this.queries.history(id), this.queries.vees(id)]);
+    return toServiceView(record, history, vees);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: "The service's and its VEEs' phase transitions in time order: {at, subject, id, from, to, reason, by}" })
+  async events(@Param('id') id: string): Promise<{ items: ReturnType<typeof toEventView>[] }> {
+    return { items: (await this.queries.events(id)).map(toEventView) };
   }
 
   @Get(':id/manifest')
@@ -58,8 +67,8 @@ export class ServicesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a service' })
+  @ApiOperation({ summary: 'Delete a service: its VEEs (domains and disks) are removed first; 503 when a host does not answer (retry)' })
   async remove(@Param('id') id: string): Promise<void> {
-    await this.queries.remove(id);
+    await this.deleter.execute(id);
   }
 }

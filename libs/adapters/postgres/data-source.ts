@@ -3,13 +3,15 @@ import { DataSource } from 'typeorm';
 import { ServiceEntity } from './entities/service.entity';
 import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
 import { HostEntity } from './entities/host.entity';
+import { VeeEntity } from './entities/vee.entity';
+import { VeePhaseHistoryEntity } from './entities/vee-phase-history.entity';
 import { MIGRATIONS } from './migrations';
 import { createPgliteDriver } from './embedded/pglite-pool';
 
 /** Where the broker keeps its data: a PostgreSQL server, or the embedded PGlite store in a directory. */
 export type StoreLocation = { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
 
-export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity];
+export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity, VeeEntity, VeePhaseHistoryEntity];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations (never `synchronize`).

@@ -1,4 +1,6 @@
 import { type ServiceDefinition } from '@reservoir/domain/manifest/service-definition';
+import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
+import { type TransitionActor } from '@reservoir/domain/vee/vee-record';
 import { type ServicePhase } from '@reservoir/domain/service/service-phase';
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
 import { ServiceEntity } from './entities/service.entity';
@@ -12,6 +14,7 @@ export function toServiceEntity(r: ServiceRecord): ServiceEntity {
   e.phase = r.phase;
   e.definition = r.definition;
   e.manifestXml = Buffer.from(r.manifest);
+  e.placementErrors = r.placementErrors ?? null;
   e.createdAt = r.createdAt;
   e.updatedAt = r.updatedAt;
   return e;
@@ -26,6 +29,7 @@ export function toServiceRecord(e: ServiceEntity): ServiceRecord {
     definition: e.definition as unknown as ServiceDefinition,
     // pg yields a Buffer, PGlite a Uint8Array: normalise to a fresh Uint8Array view.
     manifest: new Uint8Array(e.manifestXml),
+    ...(e.placementErrors ? { placementErrors: e.placementErrors as PlacementError[] } : {}),
     createdAt: new Date(e.createdAt),
     updatedAt: new Date(e.updatedAt),
   };
@@ -37,10 +41,13 @@ export function toHistoryEntity(serviceId: string, h: PhaseHistoryEntry): Servic
   e.fromPhase = h.from;
   e.toPhase = h.to;
   e.reason = h.reason;
+  e.by = h.by ?? null;
   e.at = h.at;
   return e;
 }
 
 export function toHistoryEntry(e: ServicePhaseHistoryEntity): PhaseHistoryEntry {
-  return { from: e.fromPhase as ServicePhase | null, to: e.toPhase as ServicePhase, reason: e.reason, at: new Date(e.at) };
+  const entry: PhaseHistoryEntry = { from: e.fromPhase as ServicePhase | null, to: e.toPhase as ServicePhase, reason: e.reason, at: new Date(e.at) };
+  if (e.by !== null) entry.by = e.by as TransitionActor;
+  return entry;
 }

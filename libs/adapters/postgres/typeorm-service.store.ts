@@ -1,6 +1,7 @@
 import { type DataSource } from 'typeorm';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
+import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
 import { type Page, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { ServiceEntity } from './entities/service.entity';
 import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
@@ -44,6 +45,22 @@ export class TypeormServiceStore implements ServiceStore {
       .getRepository(ServicePhaseHistoryEntity)
       .find({ where: { serviceId: id }, order: { seq: 'ASC' } });
     return rows.map(toHistoryEntry);
+  }
+
+  async updatePhase(id: string, entry: PhaseHistoryEntry, changes: { placementErrors?: PlacementError[] | null } = {}): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const set: Partial<ServiceEntity> = { phase: entry.to, updatedAt: entry.at };
+      if (changes.placementErrors !== undefined) set.placementErrors = changes.placementErrors;
+      const updated = await m
+        .createQueryBuilder()
+        .update(ServiceEntity)
+        .set(set)
+        .where('id = :id AND phase = :from', { id, from: entry.from })
+        .execute();
+      if ((updated.affected ?? 0) === 0) return false;
+      await m.insert(ServicePhaseHistoryEntity, toHistoryEntity(id, entry));
+      return true;
+    });
   }
 
   async remove(id: string): Promise<boolean> {

@@ -1,21 +1,31 @@
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type ServiceRecord, type PhaseHistoryEntry } from '@reservoir/domain/service/service-record';
 import { type Page, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
-import { type Clock } from '@reservoir/domain/ports/clock.port';
-import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
-import { SERVICE_EVENTS_TOPIC, type ServiceLifecycleEvent } from './service-events';
+import { type VeeStore } from '@reservoir/domain/ports/vee-store.port';
+import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Paging bounds of `GET /v1/services`. */
 export const MAX_PAGE_SIZE = 500;
 
-/** Read side of services plus deletion. Unknown or malformed ids are `not-found`, never a store error. */
+/** One line of `GET /v1/services/:id/events`: a service or VEE transition. */
+export interface TransitionEvent {
+  at: Date;
+  subject: 'service' | 'vee';
+  /** The service's or the VEE's id. */
+  id: string;
+  from: string | null;
+  to: string;
+  reason: string;
+  by?: string;
+}
+
+/** Read side of services and their VEEs. Unknown or malformed ids are `not-found`, never a store error. */
 export class ServiceQueries {
   constructor(
     private readonly store: ServiceStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
+    private readonly veeStore: Pick<VeeStore, 'listByService' | 'history'>,
   ) {}
 
   async get(id: string): Promise<ServiceRecord> {
@@ -29,25 +39,30 @@ export class ServiceQueries {
     return this.store.history(id);
   }
 
-  list(limit: number, offset: number): Promise<Page<ServiceRecord>> {
-    return this.store.list(limit, offset);
+  /** The service's VEEs, deleted ones included (their history explains them), oldest first. */
+  async vees(id: string): Promise<VeeRecord[]> {
+    await this.get(id);
+    return this.veeStore.listByService(id);
   }
 
-  /** Deletes a service. With no VEEs deployed yet (deployment lands with placement) this is immediate. */
-  async remove(id: string): Promise<void> {
-    const record = await this.get(id);
-    if (!(await this.store.remove(id))) throw DomainError.notFound('service', id);
-    const event: ServiceLifecycleEvent = {
-      type: 'ServicePhaseChanged',
-      serviceId: id,
-      name: record.name,
-      siteId: record.siteId,
-      from: record.phase,
-      to: 'deleted',
-      reason: 'delete requested',
-      at: this.clock.now().toISOString(),
-    };
-    await this.bus.publish({ topic: SERVICE_EVENTS_TOPIC, key: id, value: JSON.stringify(event) });
+  /** Service and VEE transitions merged in time order (stable: each history keeps its own order on ties). */
+  async events(id: string): Promise<TransitionEvent[]> {
+    await this.get(id);
+    const [service, vees] = await Promise.all([this.store.history(id), this.veeStore.history(id)]);
+    const a: TransitionEvent[] = service.map((h) => ({ at: h.at, subject: 'service', id, from: h.from, to: h.to, reason: h.reason, ...(h.by ? { by: h.by } : {}) }));
+    const b: TransitionEvent[] = vees.map((h) => ({ at: h.at, subject: 'vee', id: h.veeId, from: h.from, to: h.to, reason: h.reason, by: h.by }));
+    const merged: TransitionEvent[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const takeA = j >= b.length || (i < a.length && (a[i] as TransitionEvent).at.getTime() <= (b[j] as TransitionEvent).at.getTime());
+      merged.push((takeA ? a[i++] : b[j++]) as TransitionEvent);
+    }
+    return merged;
+  }
+
+  list(limit: number, offset: number): Promise<Page<ServiceRecord>> {
+    return this.store.list(limit, offset);
   }
 }
 

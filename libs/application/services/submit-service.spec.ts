@@ -1,6 +1,7 @@
 import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
 import { type ServiceDefinition } from '@reservoir/domain/manifest/service-definition';
 import { FakeClock, InMemoryServiceStore, SequentialIds } from '@reservoir/testing/fakes';
+import { InMemoryVeeStore } from '@reservoir/testing/fakes-deploy';
 import { ManifestRejectedError, SubmitService } from './submit-service';
 import { ServiceQueries, parsePaging } from './service-queries';
 import { SERVICE_EVENTS_TOPIC } from './service-events';
@@ -36,9 +37,10 @@ describe('SubmitService and ServiceQueries', () => {
         ['huge', { errors: [{ path: '/', message: 'too large' }], tooLarge: true }],
       ]),
     );
-    const submit = new SubmitService('site-a', validator, store, bus, clock, new SequentialIds());
-    const queries = new ServiceQueries(store, bus, clock);
-    return { store, bus, events, clock, submit, queries, subscribe: () => bus.subscribe(SERVICE_EVENTS_TOPIC, 'test', async (m) => void events.push(m.value)) };
+    const accepted: string[] = [];
+    const submit = new SubmitService('site-a', validator, store, bus, clock, new SequentialIds(), (r) => accepted.push(r.id));
+    const queries = new ServiceQueries(store, new InMemoryVeeStore());
+    return { store, bus, events, clock, submit, queries, accepted, subscribe: () => bus.subscribe(SERVICE_EVENTS_TOPIC, 'test', async (m) => void events.push(m.value)) };
   };
 
   it('stores an accepted manifest with its bytes and first history entry, then announces it', async () => {
@@ -52,6 +54,7 @@ describe('SubmitService and ServiceQueries', () => {
     expect(t.events.map((e) => JSON.parse(e))).toEqual([
       expect.objectContaining({ type: 'ServicePhaseChanged', serviceId: record.id, from: null, to: 'accepted' }),
     ]);
+    expect(t.accepted).toEqual([record.id]);
   });
 
   it('rejects an invalid manifest with every error and stores nothing', async () => {
@@ -60,6 +63,7 @@ describe('SubmitService and ServiceQueries', () => {
     await expect(t.submit.execute(Buffer.from('huge'))).rejects.toBeInstanceOf(ManifestRejectedError);
     await expect(t.submit.execute(Buffer.from('huge'))).rejects.toMatchObject({ tooLarge: true });
     expect(t.store.records.size).toBe(0);
+    expect(t.accepted).toEqual([]);
   });
 
   it('answers not-found for unknown and malformed ids without asking the store', async () => {
@@ -68,18 +72,16 @@ describe('SubmitService and ServiceQueries', () => {
     await expect(t.queries.get('nope')).rejects.toMatchObject({ code: 'not-found' });
     expect(get).not.toHaveBeenCalled();
     await expect(t.queries.get('00000000-0000-4000-8000-000000000009')).rejects.toMatchObject({ code: 'not-found' });
-    await expect(t.queries.remove('00000000-0000-4000-8000-000000000009')).rejects.toBeInstanceOf(DomainError);
+    await expect(t.queries.events('00000000-0000-4000-8000-000000000009')).rejects.toBeInstanceOf(DomainError);
   });
 
-  it('deletes a service and announces the deletion', async () => {
+  it('merges service and VEE transitions in time order', async () => {
     const t = setup();
-    await t.subscribe();
     const record = await t.submit.execute(Buffer.from('good'));
-    t.clock.advance(1000);
-    await t.queries.remove(record.id);
-    await t.bus.drain();
-    expect(t.store.records.size).toBe(0);
-    expect(JSON.parse(t.events[1] as string)).toMatchObject({ from: 'accepted', to: 'deleted', at: t.clock.now().toISOString() });
+    expect(await t.queries.events(record.id)).toEqual([
+      { at: t.clock.now(), subject: 'service', id: record.id, from: null, to: 'accepted', reason: 'manifest accepted' },
+    ]);
+    expect(await t.queries.vees(record.id)).toEqual([]);
   });
 
   it('parses paging and names each bad parameter', () => {

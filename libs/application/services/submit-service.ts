@@ -30,6 +30,8 @@ export class SubmitService {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    /** Called once the service is stored and announced: the broker starts deploying it in the background. */
+    private readonly onAccepted: (record: ServiceRecord) => void = () => undefined,
   ) {}
 
   async execute(manifest: Uint8Array): Promise<ServiceRecord> {
@@ -49,7 +51,11 @@ export class SubmitService {
       updatedAt: now,
     };
     await this.store.create(record, { from: null, to: transition.next, reason: transition.reason, at: now });
-    await this.publish(record, transition.reason);
+    try {
+      await this.publish(record, transition.reason);
+    } finally {
+      this.onAccepted(record);
+    }
     return record;
   }
 

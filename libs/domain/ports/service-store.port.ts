@@ -1,3 +1,4 @@
+import { type PlacementError } from '../deploy/plan-deployment';
 import { type ServiceRecord, type PhaseHistoryEntry } from '../service/service-record';
 
 export interface Page<T> {
@@ -17,6 +18,12 @@ export interface ServiceStore {
   /** Newest first. */
   list(limit: number, offset: number): Promise<Page<ServiceRecord>>;
   history(id: string): Promise<PhaseHistoryEntry[]>;
+  /**
+   * Moves the service from `entry.from` to `entry.to` and records `entry`, in one transaction; false (nothing
+   * changed) when the service is gone or no longer in `entry.from` (someone else moved it). `placementErrors`
+   * replaces the stored list when given; `null` clears it.
+   */
+  updatePhase(id: string, entry: PhaseHistoryEntry, changes?: { placementErrors?: PlacementError[] | null }): Promise<boolean>;
   /** Removes the service; false when it did not exist. */
   remove(id: string): Promise<boolean>;
   /** Answers when the store is reachable (health checks). */

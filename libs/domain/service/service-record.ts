@@ -1,4 +1,6 @@
 import { type ServiceDefinition } from '../manifest/service-definition';
+import { type PlacementError } from '../deploy/plan-deployment';
+import { type TransitionActor } from '../vee/vee-record';
 import { type ServicePhase } from './service-phase';
 
 /** A service as the broker keeps it: the validated definition plus the manifest exactly as submitted. */
@@ -10,6 +12,8 @@ export interface ServiceRecord {
   definition: ServiceDefinition;
   /** The original manifest bytes, returned unchanged by `GET /v1/services/:id/manifest`. */
   manifest: Uint8Array;
+  /** Why the service could not be placed (per tier, one reason per host); set when it failed placing. */
+  placementErrors?: PlacementError[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,4 +24,6 @@ export interface PhaseHistoryEntry {
   to: ServicePhase;
   reason: string;
   at: Date;
+  /** Who made the move; absent in rows written before actors were recorded. */
+  by?: TransitionActor;
 }

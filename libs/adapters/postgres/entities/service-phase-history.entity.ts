@@ -18,6 +18,9 @@ export class ServicePhaseHistoryEntity {
   @Column({ type: 'text' })
   reason!: string;
 
+  @Column({ name: 'actor', type: 'text', nullable: true })
+  by!: string | null;
+
   @Column({ type: 'timestamptz' })
   at!: Date;
 }

@@ -22,6 +22,9 @@ export class ServiceEntity {
   @Column({ name: 'manifest_xml', type: 'bytea' })
   manifestXml!: Buffer;
 
+  @Column({ name: 'placement_errors', type: 'jsonb', nullable: true })
+  placementErrors!: object[] | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

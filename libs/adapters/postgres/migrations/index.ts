@@ -1,5 +1,6 @@
 import { CreateServices1764057600000 } from './1764057600000-create-services';
 import { CreateHosts1764072000000 } from './1764072000000-create-hosts';
+import { CreateVees1764158400000 } from './1764158400000-create-vees';
 
 /** Every migration, oldest first. The schema comes only from these (never `synchronize`). */
-export const MIGRATIONS = [CreateServices1764057600000, CreateHosts1764072000000];
+export const MIGRATIONS = [CreateServices1764057600000, CreateHosts1764072000000, CreateVees1764158400000];

@@ -1,0 +1,160 @@
+import { DEFAULT_RECONCILE_POLICY, reconcileSite, type DesiredVee, type ObservedHost, type ReconcileAction } from '@reservoir/domain/deploy';
+import { type DomainState, type DomainSummary } from '@reservoir/domain/ports/hypervisor.port';
+import { type ServicePhase } from '@reservoir/domain/service/service-phase';
+import { type HostRecord } from '@reservoir/domain/hosts/host-record';
+import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
+import { type DeployDeps } from '../deploy/deploy-deps';
+import { describeError } from '../deploy/domain-operations';
+import { KeyedWorkQueue, type Scheduler, timerScheduler } from './work-queue';
+import { VeeRepair } from './vee-repair';
+
+/** A domain on one of the site's hosts that no VEE owns. Reported, never destroyed. */
+export interface OrphanReport {
+  hostId: string;
+  host: string;
+  domain: string;
+  uuid: string;
+  state: DomainState;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+export interface ReconcilerOptions {
+  /** How often every host is re-checked even without events. */
+  periodMs: number;
+  maxRestarts?: number;
+  /** First restart backoff of a VEE; doubles per failed restart, capped at 64×. */
+  restartBackoffMs?: number;
+  scheduler?: Scheduler;
+}
+
+type Deps = Pick<DeployDeps, 'services' | 'hosts' | 'vees' | 'connections' | 'servicePhases' | 'veePhases' | 'locks' | 'clock' | 'start' | 'log'>;
+
+/** Services whose VEEs the loop repairs; in other phases a use case (or nobody) is in charge. */
+const MANAGED: readonly ServicePhase[] = ['running', 'degraded'];
+
+/**
+ * The site's level-triggered reconcile loop: a keyed work queue (one key per host) woken by a period and by the
+ * hosts' lifecycle events. Each pass re-reads the host's domains and the store, asks `reconcileSite` what to do
+ * and does it under the service's lock (restart a crashed VEE with backoff, recreate a missing one, record
+ * recoveries, give up after too many restarts). Domains nobody owns are kept in `orphans()` and logged once.
+ */
+export class SiteReconciler {
+  private readonly queue: KeyedWorkQueue;
+  private readonly repair: VeeRepair;
+  private readonly orphanReports = new Map<string, Map<string, OrphanReport>>();
+  private stopTimer: () => void = () => undefined;
+  private unsubscribe: () => void = () => undefined;
+
+  constructor(
+    private readonly d: Deps,
+    private readonly options: ReconcilerOptions,
+  ) {
+    const scheduler = options.scheduler ?? timerScheduler;
+    this.queue = new KeyedWorkQueue((hostId) => this.syncHost(hostId), { baseDelayMs: 500, maxDelayMs: 30_000, scheduler, log: d.log });
+    this.repair = new VeeRepair(d, options.restartBackoffMs ?? 1000);
+  }
+
+  /** Subscribes to host events, queues every host now and then every `periodMs`. */
+  start(): void {
+    this.unsubscribe = this.d.connections.onEvent((hostId) => this.queue.add(hostId));
+    const scheduler = this.options.scheduler ?? timerScheduler;
+    const tick = (): void => {
+      void this.queueAllHosts();
+      this.stopTimer = scheduler(tick, this.options.periodMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopTimer();
+    this.unsubscribe();
+    await this.queue.shutDown();
+  }
+
+  /** Queues every host and waits until the passes are done (tests and the period use it). */
+  async runOnce(): Promise<void> {
+    await this.queueAllHosts();
+    await this.queue.idle();
+  }
+
+  orphans(): OrphanReport[] {
+    return [...this.orphanReports.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.host.localeCompare(b.host) || a.domain.localeCompare(b.domain));
+  }
+
+  private async queueAllHosts(): Promise<void> {
+    try {
+      const hosts = await this.d.hosts.list();
+      for (const id of this.orphanReports.keys()) if (!hosts.some((h) => h.id === id)) this.orphanReports.delete(id);
+      for (const h of hosts) this.queue.add(h.id);
+    } catch (err) {
+      this.d.log(`reconcile: cannot list hosts: ${describeError(err)}`);
+    }
+  }
+
+  /** One pass over one host. Domains are read before VEE records: a domain made by a deployment always has a record by then. */
+  private async syncHost(hostId: string): Promise<void> {
+    const host = await this.d.hosts.get(hostId);
+    if (!host) {
+      this.orphanReports.delete(hostId);
+      return;
+    }
+    const observed = await this.observe(host);
+    const vees = (await this.d.vees.listLive()).filter((v) => v.hostId === hostId);
+    const phases = await this.servicePhases(vees);
+    const desired: DesiredVee[] = vees.map((v) => ({
+      id: v.id,
+      hostId: v.hostId,
+      domain: v.domain,
+      phase: v.phase,
+      managed: MANAGED.includes(phases.get(v.serviceId) ?? 'deleted'),
+      ...this.repair.restartsOf(v.id),
+    }));
+    const actions = reconcileSite(desired, [observed], this.d.clock.now(), { ...DEFAULT_RECONCILE_POLICY, ...(this.options.maxRestarts === undefined ? {} : { maxRestarts: this.options.maxRestarts }) });
+    if (observed.reachable) this.recordOrphans(host, actions);
+    const failures: string[] = [];
+    for (const action of actions) {
+      if (action.type === 'report-orphan') continue;
+      const vee = vees.find((v) => v.id === action.veeId);
+      if (!vee) continue;
+      try {
+        await this.repair.apply(action, vee, host);
+      } catch (err) {
+        failures.push(`${vee.domain}: ${describeError(err)}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(`host ${host.name}: ${failures.join('; ')}`);
+  }
+
+  private async observe(host: HostRecord): Promise<ObservedHost> {
+    let domains: DomainSummary[] = [];
+    try {
+      domains = await (await this.d.connections.get(host)).list();
+    } catch {
+      return { hostId: host.id, reachable: false, domains: [] };
+    }
+    return { hostId: host.id, reachable: true, domains };
+  }
+
+  private async servicePhases(vees: readonly VeeRecord[]): Promise<Map<string, ServicePhase>> {
+    const phases = new Map<string, ServicePhase>();
+    for (const id of new Set(vees.map((v) => v.serviceId))) {
+      const s = await this.d.services.get(id);
+      if (s) phases.set(id, s.phase);
+    }
+    return phases;
+  }
+
+  private recordOrphans(host: HostRecord, actions: readonly ReconcileAction[]): void {
+    const now = this.d.clock.now();
+    const before = this.orphanReports.get(host.id) ?? new Map<string, OrphanReport>();
+    const after = new Map<string, OrphanReport>();
+    for (const a of actions) {
+      if (a.type !== 'report-orphan') continue;
+      const seen = before.get(a.domain);
+      if (!seen) this.d.log(`reconcile: domain '${a.domain}' (${a.state}) on host ${host.name} belongs to no VEE; reported, left alone`);
+      after.set(a.domain, { hostId: host.id, host: host.name, domain: a.domain, uuid: a.uuid, state: a.state, firstSeenAt: seen?.firstSeenAt ?? now, lastSeenAt: now });
+    }
+    this.orphanReports.set(host.id, after);
+  }
+}

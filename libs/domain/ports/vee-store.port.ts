@@ -1,0 +1,24 @@
+import { type VeeHistoryEntry, type VeeRecord } from '../vee/vee-record';
+
+/**
+ * Durable storage of VEEs and their phase history, owned by the deploy use cases and the reconcile loop.
+ * A VEE row is the capacity reservation on its host until it is deleted; rows go with their service.
+ */
+export interface VeeStore {
+  /** Stores a new VEE with its first history row, in one transaction. */
+  create(vee: VeeRecord, history: VeeHistoryEntry): Promise<void>;
+  get(id: string): Promise<VeeRecord | undefined>;
+  /**
+   * Moves the VEE from `entry.from` to `entry.to` and records `entry`, in one transaction; false (nothing changed)
+   * when the VEE is gone or no longer in `entry.from`.
+   */
+  transition(entry: VeeHistoryEntry): Promise<boolean>;
+  /** The service's VEEs, deleted ones included, oldest first. */
+  listByService(serviceId: string): Promise<VeeRecord[]>;
+  /** Every VEE of the site that is not deleted, oldest first. */
+  listLive(): Promise<VeeRecord[]>;
+  /** How many VEEs that are not deleted the host holds. */
+  countOnHost(hostId: string): Promise<number>;
+  /** Transitions of the service's VEEs, oldest first. */
+  history(serviceId: string): Promise<VeeHistoryEntry[]>;
+}
