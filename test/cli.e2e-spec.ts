@@ -171,5 +171,7 @@ describe('compiled binaries (after npm run build)', () => {
     expect(run.stdout).toMatch(/submitted minimal\.xml: 201/);
     expect(run.stdout).toMatch(/2 service\(s\) on site 'demo'/);
     expect(run.stdout).toMatch(/host sim-3: registered/);
+    expect(run.stdout).toMatch(/web-shop\s+running\s+tiers: web-servers, app-servers, db-servers/);
+    expect(run.stdout.match(/rsv-web-shop-\S+\s+running\s+on sim-\d/g)).toHaveLength(5);
   });
 });

@@ -35,9 +35,13 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
     else out.log(`submitted ${name}: ${answer.status} ${body.errors?.map((e) => e.message).join('; ') ?? answer.text}`);
   }
   const list = await api.request('GET', '/v1/services');
-  const page = list.body as { items: { id: string; name: string; phase: string; tiers: { name: string }[] }[]; total: number };
+  const page = list.body as { items: { id: string }[]; total: number };
   out.log(`\n${page.total} service(s) on site '${config.siteId}':`);
-  for (const s of page.items) out.log(`  ${s.id}  ${s.name.padEnd(12)} ${s.phase.padEnd(9)} tiers: ${s.tiers.map((t) => t.name).join(', ')}`);
+  for (const { id } of page.items) {
+    const s = await settled(api, id);
+    out.log(`  ${s.id}  ${s.name.padEnd(12)} ${s.phase.padEnd(9)} tiers: ${s.tiers.map((t) => t.name).join(', ')}`);
+    for (const v of s.vees) out.log(`      ${v.domain.padEnd(44)} ${v.phase.padEnd(9)} on ${v.host}`);
+  }
   out.log(`\ntry: curl ${broker.url}/v1/services   ·   npx reservoir hosts --broker ${broker.url}   ·   API docs: ${broker.url}/docs   ·   npx reservoir list --broker ${broker.url}`);
   if (args.options.has('exit')) {
     await broker.close();
@@ -50,4 +54,23 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
   });
   await broker.close();
   return 0;
+}
+
+interface ServiceJson {
+  id: string;
+  name: string;
+  phase: string;
+  tiers: { name: string }[];
+  vees: { domain: string; phase: string; host: string }[];
+}
+
+const IN_PROGRESS = ['accepted', 'placing', 'deploying'];
+
+/** The service once its deployment has settled (running, failed, ...), or as it stands after 20 s. */
+async function settled(api: BrokerClient, id: string): Promise<ServiceJson> {
+  for (let waited = 0; ; waited += 100) {
+    const service = (await api.request('GET', `/v1/services/${id}`)).body as ServiceJson;
+    if (!IN_PROGRESS.includes(service.phase) || waited >= 20000) return service;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
