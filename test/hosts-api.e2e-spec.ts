@@ -1,6 +1,12 @@
 import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { describeWithPostgres, queryTestDatabase, resetTestDatabase, startTestBroker } from '@reservoir/testing';
+import { LibvirtHypervisorFactory, libvirtAvailable } from '@reservoir/adapters/libvirt';
+
+const LIBVIRT = libvirtAvailable();
+/** The libvirt cases need the adapter built here (the test driver needs no daemon). */
+const itWithLibvirtAdapter: jest.It = LIBVIRT.ok ? it : it.skip;
+if (!LIBVIRT.ok) console.warn(`SKIPPED: libvirt host cases (${LIBVIRT.reason})`);
 
 const SIM_H1 = 'sim://h1?vcpu=8&memory-mib=16384&disk-gib=200&failure-domain=rack1';
 
@@ -60,9 +66,22 @@ describeWithPostgres('hosts API', () => {
     expect(res.body.errors[0].path).toBe('/');
   });
 
-  it('refuses a libvirt URI clearly while this broker has no libvirt adapter', async () => {
-    const res = await http().post('/v1/hosts').send({ name: 'kvm1', uri: 'qemu:///system' }).expect(400);
-    expect(res.body.errors).toEqual([{ path: '/uri', message: expect.stringMatching(/needs the libvirt adapter.*sim:\/\//) }]);
+  itWithLibvirtAdapter('registers a libvirt test-driver host with the capacity the driver reports', async () => {
+    const conn = await new LibvirtHypervisorFactory().connect('test:///default');
+    const capacity = await conn.capacity();
+    await conn.close();
+    const res = await http().post('/v1/hosts').send({ name: 'lv-test', uri: 'test:///default' }).expect(201);
+    expect(res.body).toMatchObject({ name: 'lv-test', uri: 'test:///default', capacity, health: 'up' });
+    expect(capacity.vcpu).toBeGreaterThan(0);
+    await http().delete(`/v1/hosts/${res.body.id}`).expect(204);
+  });
+
+  itWithLibvirtAdapter('refuses a libvirt URI that does not answer with a clear /uri error, storing nothing', async () => {
+    const before = await hostRows();
+    const res = await http().post('/v1/hosts').send({ name: 'lv-dead', uri: 'qemu+unix:///system?socket=/nonexistent' });
+    expect([400, 503]).toContain(res.status);
+    expect(res.body.errors).toEqual([{ path: '/uri', message: expect.stringMatching(/nonexistent/) }]);
+    expect(await hostRows()).toEqual(before);
   });
 
   it('answers 503 for a host that does not answer, storing nothing', async () => {

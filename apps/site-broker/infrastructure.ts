@@ -11,6 +11,8 @@ import { SimHypervisorFactory } from '@reservoir/adapters/sim';
 import { HypervisorRouter } from '@reservoir/adapters/hypervisors/hypervisor-router';
 import { XmllintSchemaValidator } from '@reservoir/adapters/xsd/xmllint-schema-validator';
 import { SiteImageCatalogue } from '@reservoir/adapters/hypervisors/site-image-catalogue';
+import { FileImageCatalogue } from '@reservoir/adapters/hypervisors/file-image-catalogue';
+import { optionalLibvirtFactory } from '@reservoir/adapters/libvirt';
 
 /** The broker's connections to the outside world, opened before the Nest app is built and closed after it. */
 export interface Infrastructure {
@@ -41,13 +43,16 @@ export async function openInfrastructure(config: BrokerConfig, log: (line: strin
     throw err;
   }
   const sim = new SimHypervisorFactory();
+  const files = new FileImageCatalogue(config.images.dir);
+  const libvirt = optionalLibvirtFactory({ resolveImage: (ref) => files.baseDiskPath(ref) });
+  if (!libvirt.factory) log(`libvirt adapter unavailable (${libvirt.reason ?? 'unknown reason'}): libvirt host URIs will be refused, sim:// hosts only`);
   const schemaValidator = new XmllintSchemaValidator();
   return {
     dataSource,
     bus,
     sim,
-    hypervisors: new HypervisorRouter(sim),
-    images: new SiteImageCatalogue(sim.catalogue),
+    hypervisors: new HypervisorRouter(sim, libvirt.factory),
+    images: new SiteImageCatalogue(sim.catalogue, files),
     schemaValidator,
     async close() {
       await schemaValidator.close();

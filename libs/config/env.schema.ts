@@ -14,6 +14,8 @@ export interface BrokerConfig {
   deploy: { consoleDir: string; startTimeoutMs: number };
   /** The site's reconcile loop: how often every host is re-checked without events. */
   reconcile: { periodMs: number };
+  /** The libvirt hosts' image catalogue: a directory with catalogue.json (scripts/libvirt/build-images.sh). */
+  images: { dir: string };
 }
 
 export interface EnvVarSpec {
@@ -36,5 +38,6 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_MAX_MANIFEST_DEPTH', default: '32', help: 'deepest accepted XML nesting, 4-256' },
   { name: 'RESERVOIR_CONSOLE_DIR', default: '<data dir>/consoles', help: "directory of the VEEs' serial console logs on their hosts" },
   { name: 'RESERVOIR_START_TIMEOUT_MS', default: '60000', help: 'how long a started VEE may take to report running, 100-3600000' },
+  { name: 'RESERVOIR_IMAGE_DIR', default: '<repo>/.services/images', help: "directory of the libvirt hosts' image catalogue (catalogue.json)" },
   { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
 ];

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './load-config';
+import { join, resolve } from 'node:path';
+import { ConfigError, defaultImageDir, loadConfig } from './load-config';
 
 describe('loadConfig', () => {
   it('gives the embedded store and memory bus when nothing is set', () => {
@@ -9,14 +10,21 @@ describe('loadConfig', () => {
       store: { kind: 'embedded', dataDir: '.data/local' },
       bus: { kind: 'memory' },
       manifest: { maxBytes: 1048576, maxDepth: 32 },
-      deploy: { consoleDir: '.data/local/consoles', startTimeoutMs: 60000 },
+      deploy: { consoleDir: resolve('.data/local/consoles'), startTimeoutMs: 60000 },
       reconcile: { periodMs: 2000 },
+      images: { dir: defaultImageDir() },
     });
+  });
+
+  it("takes the image catalogue from RESERVOIR_IMAGE_DIR, else the repo's .services/images", () => {
+    expect(loadConfig({ RESERVOIR_IMAGE_DIR: ' /srv/images ' }).images.dir).toBe('/srv/images');
+    expect(defaultImageDir()).toMatch(/\/\.services\/images$/);
+    expect(defaultImageDir()).toBe(join(__dirname, '..', '..', '.services', 'images'));
   });
 
   it('puts console logs under the data directory unless told otherwise, and bounds the loop period', () => {
     expect(loadConfig({ RESERVOIR_DATA_DIR: '/srv/rsv/' }).deploy.consoleDir).toBe('/srv/rsv/consoles');
-    expect(loadConfig({ RESERVOIR_SITE_ID: 'b', RESERVOIR_DATABASE_URL: 'postgres://u@h:5432/d' }).deploy.consoleDir).toBe('.data/b/consoles');
+    expect(loadConfig({ RESERVOIR_SITE_ID: 'b', RESERVOIR_DATABASE_URL: 'postgres://u@h:5432/d' }).deploy.consoleDir).toBe(resolve('.data/b/consoles'));
     expect(loadConfig({ RESERVOIR_CONSOLE_DIR: '/var/log/vees', RESERVOIR_RECONCILE_PERIOD_MS: '100' })).toMatchObject({
       deploy: { consoleDir: '/var/log/vees' },
       reconcile: { periodMs: 100 },

@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import { type BrokerConfig } from './env.schema';
+import { findShippedFile } from './repo-paths';
 
 export type Env = Record<string, string | undefined>;
 
@@ -63,13 +65,24 @@ export function loadConfig(env: Env): BrokerConfig {
       maxDepth: r.int('RESERVOIR_MAX_MANIFEST_DEPTH', 32, 4, 256),
     },
     deploy: {
-      consoleDir: r.str('RESERVOIR_CONSOLE_DIR', `${dataDir.replace(/\/+$/, '')}/consoles`) as string,
+      // Absolute: libvirt writes console logs on the host, where the broker's working directory means nothing.
+      consoleDir: resolve(r.str('RESERVOIR_CONSOLE_DIR', `${dataDir.replace(/\/+$/, '')}/consoles`) as string),
       startTimeoutMs: r.int('RESERVOIR_START_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },
     reconcile: { periodMs: r.int('RESERVOIR_RECONCILE_PERIOD_MS', 2000, 50, 3_600_000) },
+    images: { dir: r.str('RESERVOIR_IMAGE_DIR') ?? defaultImageDir() },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** The repo's `.services/images` (where services:up builds the guests), found like shipped files; else under the cwd. */
+export function defaultImageDir(): string {
+  try {
+    return findShippedFile(join('.services', 'images'));
+  } catch {
+    return join(process.cwd(), '.services', 'images');
+  }
 }
 
 function readStore(r: Reader, siteId: string): BrokerConfig['store'] {

@@ -1,14 +1,16 @@
 import {
   HypervisorError, isDomainActive,
   type DiskSpec, type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HypervisorConnection,
-  type LifecycleEvent, type LifecycleListener, type MigrateOptions, type SnapshotInfo,
+  type LifecycleEvent, type LifecycleListener, type MigrateOptions, type SnapshotInfo, type UndefineOptions,
 } from '@reservoir/domain/ports/hypervisor.port';
+import { rm, statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import * as checkpoints from './libvirt-checkpoints';
 import { Flags } from './libvirt-codes';
 import { migrate, type MigrationSettings } from './libvirt-migration';
 import { type LibvirtSession, toDomainInfo } from './libvirt-session';
 import { renderDomainXml } from './domain-xml';
-import { type DiskProvisioner, type ProvisionedDisk } from './overlay';
+import { noDiskProvisioning, type DiskProvisioner, type ProvisionedDisk } from './overlay';
 import { type NativeHandle } from './native-binding';
 
 /** What a connection needs from its factory. */
@@ -48,9 +50,14 @@ export class LibvirtConnection implements HypervisorConnection {
     }
   }
 
+  /**
+   * Storage is the host's active storage pools; a local host without pools, whose disks this adapter creates in its
+   * disk directory, has the size of that directory's file system instead.
+   */
   async capacity(): Promise<HostCapacity> {
-    const [cpus, memoryKiB, storageBytes] = await this.session.run('capacity', this.uri, (h) => this.session.native.nodeInfo(h));
-    return { vcpu: cpus, memoryMiB: Math.floor(memoryKiB / 1024), diskGiB: storageBytes / 2 ** 30 };
+    const [cpus, memoryKiB, pools] = await this.session.run('capacity', this.uri, (h) => this.session.native.nodeInfo(h));
+    const storageBytes = pools === 0 && this.settings.provisioner !== noDiskProvisioning ? await fileSystemBytes(this.settings.diskDir) : pools;
+    return { vcpu: cpus, memoryMiB: Math.floor(memoryKiB / 1024), diskGiB: Math.floor(storageBytes / 2 ** 30) };
   }
 
   info(name: string): Promise<DomainInfo> {
@@ -104,10 +111,18 @@ export class LibvirtConnection implements HypervisorConnection {
   destroy(name: string): Promise<void> {
     return this.act('destroy', name, isDomainActive, 'active', (h) => this.session.native.destroy(h, name));
   }
-  /** libvirt would turn an active persistent domain transient instead of refusing: checked here. */
-  undefine(name: string): Promise<void> {
+  /**
+   * libvirt would turn an active persistent domain transient instead of refusing: checked here. `removeDisks`
+   * deletes the disk files this adapter created (its disk directory) once the domain is gone, where it provisions.
+   */
+  undefine(name: string, options: UndefineOptions = {}): Promise<void> {
     const flags = Flags.UNDEFINE_MANAGED_SAVE | Flags.UNDEFINE_SNAPSHOTS_METADATA;
-    return this.act('undefine', name, (s) => !isDomainActive(s), 'inactive', (h) => this.session.native.undefine(h, name, flags));
+    return this.act('undefine', name, (s) => !isDomainActive(s), 'inactive', async (h) => {
+      const provisions = this.settings.provisioner !== noDiskProvisioning;
+      const owned = options.removeDisks && provisions ? ownedDiskFiles(await this.session.native.xml(h, name, 0), this.settings.diskDir) : [];
+      await this.session.native.undefine(h, name, flags);
+      await Promise.all(owned.map((path) => rm(path, { force: true })));
+    });
   }
   pause(name: string): Promise<void> {
     return this.act('pause', name, (s) => s === 'running' || s === 'blocked', 'running', (h) => this.session.native.suspend(h, name));
@@ -178,5 +193,25 @@ export class LibvirtConnection implements HypervisorConnection {
   private provisioned(spec: DomainSpec, disk: DiskSpec): ProvisionedDisk {
     const base = disk.baseImage && { path: this.settings.resolveImage(disk.baseImage.ref), sha256: disk.baseImage.sha256 };
     return { path: this.diskPath(spec, disk), format: disk.format, sizeGiB: disk.sizeGiB, owned: disk.path === undefined, ...(base ? { base } : {}) };
+  }
+}
+
+/** The file disks of a domain's XML that lie directly in `diskDir` (the ones the adapter chose paths for). */
+export function ownedDiskFiles(xml: string, diskDir: string): string[] {
+  const dir = `${diskDir.replace(/\/+$/, '')}/`;
+  const unquote = (v: string): string => v.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const paths = [...xml.matchAll(/<disk\b[\s\S]*?<\/disk>/g)]
+    .map((m) => /<source\s+file=(['"])(.*?)\1/.exec(m[0])?.[2])
+    .filter((p): p is string => p !== undefined)
+    .map(unquote);
+  return paths.filter((p) => p.startsWith(dir) && !p.slice(dir.length).includes('/'));
+}
+
+/** Size of the file system holding `dir` (or its nearest existing parent); 0 when none can be read. */
+async function fileSystemBytes(dir: string): Promise<number> {
+  for (let d = dir; ; d = dirname(d)) {
+    const fs = await statfs(d).catch(() => undefined);
+    if (fs) return fs.blocks * fs.bsize;
+    if (dirname(d) === d) return 0;
   }
 }

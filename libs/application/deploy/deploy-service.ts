@@ -1,5 +1,6 @@
 import { planDeployment, type PlacementError, type PlannedVee, type TierStep } from '@reservoir/domain/deploy';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
+import { type ImageInfo } from '@reservoir/domain/ports/image-catalogue.port';
 import { type ServiceRecord } from '@reservoir/domain/service/service-record';
 import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { describeError, removeDomain, startAndWait } from './domain-operations';
@@ -40,10 +41,12 @@ export class DeployService {
       this.d.images.list(),
       reachableHosts(hosts, this.d.connections),
     ]);
+    const hostImages = await this.hostImages(hosts);
     const plan = planDeployment({
       service: { id: service.id, name: service.name, definition: service.definition },
       hosts: toHostStates(hosts, live, reachable),
       images: new Map(images.map((i) => [i.ref, i])),
+      ...(hostImages ? { hostImages } : {}),
       consoleDir: this.d.consoleDir,
       ids: this.d.ids,
     });
@@ -66,6 +69,14 @@ export class DeployService {
       return;
     }
     await this.d.servicePhases.move(deploying, { type: 'all-running' }, 'deploy');
+  }
+
+  /** Each host's catalogue (by host id, then ref), when the site's catalogue answers per host. */
+  private async hostImages(hosts: readonly HostRecord[]): Promise<Map<string, Map<string, ImageInfo>> | undefined> {
+    const forHost = this.d.images.forHost?.bind(this.d.images);
+    if (!forHost) return undefined;
+    const entries = await Promise.all(hosts.map(async (h) => [h.id, new Map((await forHost(h.uri)).map((i) => [i.ref, i]))] as const));
+    return new Map(entries);
   }
 
   /** Every VEE of the tier at once; the tier fails if any VEE fails (after all have settled, so none is lost). */

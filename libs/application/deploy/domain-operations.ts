@@ -38,7 +38,7 @@ export async function removeDomain(conn: HypervisorConnection, name: string): Pr
   try {
     const { state } = await conn.info(name);
     if (isDomainActive(state)) await conn.destroy(name);
-    await conn.undefine(name);
+    await conn.undefine(name, { removeDisks: true });
   } catch (err) {
     if (isHypervisorError(err, 'not-found')) return;
     throw err;

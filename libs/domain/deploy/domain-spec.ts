@@ -33,15 +33,18 @@ export interface VeeIdentity {
 
 /**
  * The hypervisor-neutral spec of one VEE of the tier: its size, its disks (the first an overlay of the tier's
- * image), its networks with bandwidth, and the tier's configuration as properties. Boot kind comes from the
- * catalogue entry, else from the first disk.
+ * image, checked against the catalogue's digest of the base disk when it has one), its networks with bandwidth, and
+ * the tier's configuration as properties. Boot (kernel, initrd, cmdline) comes from the catalogue entry, else from
+ * the first disk.
  */
 export function buildDomainSpec(tier: TierDefinition, vee: VeeIdentity, image?: ImageInfo): DomainSpec {
+  // The host checks the base disk file: the catalogue's digest of that file when it has one, else the manifest's.
+  const baseSha256 = image?.baseDiskSha256 ?? tier.image.sha256;
   const disks: DiskSpec[] = effectiveStorage(tier).map((s, i) => ({
     name: s.name,
     sizeGiB: Math.ceil(s.sizeGiB),
     format: tier.image.format,
-    ...(i === 0 ? { baseImage: { ref: tier.image.ref, ...(tier.image.sha256 === undefined ? {} : { sha256: tier.image.sha256 }) } } : {}),
+    ...(i === 0 ? { baseImage: { ref: tier.image.ref, ...(baseSha256 === undefined ? {} : { sha256: baseSha256 }) } } : {}),
   }));
   return {
     name: vee.domain,

@@ -99,4 +99,22 @@ describe('planDeployment', () => {
     expect(spec.properties).toEqual({ port: '80' });
     expect(spec.networks).toEqual([{ name: 'internal', bandwidthMbps: 100 }]);
   });
+
+  it('checks and builds each VEE from its own host\'s catalogue when hosts differ (libvirt files vs. simulated)', () => {
+    const definition = { tiers: [deployTier('t', { image: 'counter', storage: [] })], relations: [] };
+    const files = { ref: 'counter', sha256: 'aa', baseDiskSha256: 'bb', boot: { kind: 'kernel' as const, kernelPath: '/img/counter/kernel.elf', cmdline: 'x' } };
+    const hostImages = new Map([['h1', new Map([['counter', files]])]]);
+    const plan = planDeployment(input({ service: { id: SERVICE_ID, name: 's', definition }, hosts: [buildHost('h1')], hostImages }));
+    if (!plan.ok) throw new Error(JSON.stringify(plan.errors));
+    const spec = plan.steps[0]?.vees[0]?.spec;
+    expect(spec?.boot).toEqual(files.boot);
+    expect(spec?.disks[0]?.baseImage).toEqual({ ref: 'counter', sha256: 'bb' });
+
+    const broken = new Map([['h1', new Map([['counter', { ...files, problem: '/img/counter/disk.qcow2 is missing' }]])]]);
+    const failed = planDeployment(input({ service: { id: SERVICE_ID, name: 's', definition }, hosts: [buildHost('h1')], hostImages: broken }));
+    expect(failed).toEqual({ ok: false, errors: [{ tier: 't', reasons: ["host h1: image 'counter' cannot be used: /img/counter/disk.qcow2 is missing"] }] });
+    const none = planDeployment(input({ service: { id: SERVICE_ID, name: 's', definition }, hosts: [buildHost('h1')], hostImages: new Map([['h1', new Map()]]) }));
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.errors[0]?.reasons[0]).toMatch(/^host h1: image 'counter' is not in this site's image catalogue/);
+  });
 });

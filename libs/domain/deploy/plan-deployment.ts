@@ -45,6 +45,11 @@ export interface DeploymentInput {
   hosts: readonly HostState[];
   /** What the site's catalogue can boot, by ref. */
   images: ReadonlyMap<string, ImageInfo>;
+  /**
+   * What each host can boot (by host id, then ref), where hosts differ: a placed VEE's image is checked against its
+   * host's entry and its spec built from it. Hosts absent here use `images`.
+   */
+  hostImages?: ReadonlyMap<string, ReadonlyMap<string, ImageInfo>>;
   consoleDir: string;
   ids: IdGenerator;
   policy?: PlacementPolicy;
@@ -59,7 +64,9 @@ export function planDeployment(input: DeploymentInput): DeploymentPlan {
   const order = deploymentOrder(input.service.definition);
   const errors: PlacementError[] = [];
   for (const { tier } of order) {
-    const reasons = imageProblems(tier, input.images);
+    // With per-host catalogues the site-wide one only says whether any host has the ref; digests and sizes are per host.
+    const known = input.images.has(tier.image.ref);
+    const reasons = input.hostImages && known ? [] : imageProblems(tier, input.images);
     if (reasons.length > 0) errors.push({ tier: tier.name, reasons });
   }
   const demands = order.map(({ tier }) => tierDemand(input.service.name, tier));
@@ -67,7 +74,20 @@ export function planDeployment(input: DeploymentInput): DeploymentPlan {
   for (const u of placement.unplaced) {
     errors.push({ tier: u.tier, reasons: [`${u.placed} of ${u.needed} VEE(s) placed`, ...u.reasons] });
   }
+  if (errors.length === 0 && input.hostImages) {
+    const hostImages = input.hostImages;
+    for (const { tier } of order) {
+      const reasons = new Set<string>();
+      for (const a of placement.assignments.filter((x) => x.tier === tier.name)) {
+        const images = hostImages.get(a.hostId);
+        if (!images) continue;
+        for (const r of imageProblems(tier, images)) reasons.add(`host ${a.hostId}: ${r}`);
+      }
+      if (reasons.size > 0) errors.push({ tier: tier.name, reasons: [...reasons] });
+    }
+  }
   if (errors.length > 0) return { ok: false, errors };
+  const imageFor = (hostId: string, ref: string): ImageInfo | undefined => (input.hostImages?.get(hostId) ?? input.images).get(ref);
   const steps: TierStep[] = order.map(({ tier, dependsOn }) => ({
     tier: tier.name,
     dependsOn,
@@ -77,7 +97,7 @@ export function planDeployment(input: DeploymentInput): DeploymentPlan {
         const id = input.ids.next();
         const domain = domainName(input.service.name, tier.name, a.index, input.service.id);
         const consoleLog = consoleLogPath(input.consoleDir, domain);
-        const spec = buildDomainSpec(tier, { id, domain, consoleLog }, input.images.get(tier.image.ref));
+        const spec = buildDomainSpec(tier, { id, domain, consoleLog }, imageFor(a.hostId, tier.image.ref));
         return { id, tier: tier.name, index: a.index, hostId: a.hostId, domain, consoleLog, spec };
       }),
   }));
@@ -91,6 +111,7 @@ function imageProblems(tier: TierDefinition, images: ReadonlyMap<string, ImageIn
     return [`image '${tier.image.ref}' is not in this site's image catalogue (known: ${known})`];
   }
   const problems: string[] = [];
+  if (image.problem !== undefined) problems.push(`image '${image.ref}' cannot be used: ${image.problem}`);
   if (tier.image.sha256 !== undefined && image.sha256 !== undefined && tier.image.sha256.toLowerCase() !== image.sha256.toLowerCase()) {
     problems.push(`image '${image.ref}' has sha256 ${image.sha256}, the manifest asks for ${tier.image.sha256}`);
   }

@@ -96,6 +96,12 @@ export interface SnapshotInfo {
   state: DomainState;
 }
 
+/** How to undefine. */
+export interface UndefineOptions {
+  /** Also delete the disk files the adapter created for the domain (its overlays); a caller's own `path` stays. */
+  removeDisks?: boolean;
+}
+
 /** How to migrate. */
 export interface MigrateOptions {
   /** Keep the guest running during the transfer (short downtime at the end); otherwise it pauses for the copy. */
@@ -154,7 +160,7 @@ export interface DomainLifecycle {
   /** Hard stop of an active domain; state 'shutoff'. */
   destroy(name: string): Promise<void>;
   /** Removes an inactive domain's definition and its snapshots. An active domain is 'invalid-state'. */
-  undefine(name: string): Promise<void>;
+  undefine(name: string, options?: UndefineOptions): Promise<void>;
   /** From running only. */
   pause(name: string): Promise<void>;
   /** From paused only. */

@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { type RunningBroker } from '../apps/site-broker/bootstrap';
+import { renamed, startTestBroker } from '@reservoir/testing';
+import { TEST_LIBVIRT_URI, describeWithLibvirt } from '../libs/testing/libvirt-services';
+
+const XML = 'application/xml';
+const SERVICE = 'lvcounter';
+/** Where LibvirtHypervisorFactory puts the disks it creates (its default). */
+const DISK_DIR = '/var/lib/libvirt/images/reservoir';
+
+interface Vee { id: string; tier: string; host: string; phase: string; domain: string; consoleLog: string }
+
+const virsh = (...args: string[]): string => {
+  const r = spawnSync('virsh', ['-c', TEST_LIBVIRT_URI, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+};
+const domainNames = (all: boolean): string[] =>
+  virsh('list', '--name', ...(all ? ['--all'] : [])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+
+/** The QEMU process of a running domain, by libvirt's pid file, else by its `guest=<name>` argument. */
+function qemuPid(domain: string): number | undefined {
+  const pidFile = `/run/libvirt/qemu/${domain}.pid`;
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0) return pid;
+  }
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
+  const line = ps.split('\n').find((l) => l.includes('qemu-system') && l.includes(`guest=${domain},`));
+  return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+}
+
+/** A broker deploying a service onto the real libvirt daemon (qemu:///system, TCG) from the image catalogue. */
+describeWithLibvirt('deploying services on a libvirt host', () => {
+  let broker: RunningBroker;
+  const consoleDir = mkdtempSync(join(tmpdir(), 'reservoir-consoles-'));
+  const http = () => request(broker.url);
+  const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const service = async (id: string) => (await http().get(`/v1/services/${id}`).expect(200)).body;
+  const mine = (): string[] => domainNames(true).filter((d) => d.startsWith(`rsv-${SERVICE}-`));
+
+  beforeAll(async () => {
+    // A leftover of an earlier interrupted run would make the names clash.
+    for (const d of mine()) {
+      virsh('destroy', d);
+      virsh('undefine', d);
+    }
+    broker = await startTestBroker('embedded', 'memory', { RESERVOIR_RECONCILE_PERIOD_MS: '200', RESERVOIR_CONSOLE_DIR: consoleDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await broker?.close();
+    for (const d of mine()) {
+      virsh('destroy', d);
+      virsh('undefine', d);
+      rmSync(join(DISK_DIR, `${d}-root.qcow2`), { force: true });
+    }
+    rmSync(consoleDir, { recursive: true, force: true });
+  }, 60_000);
+
+  let serviceId: string;
+  let vee: Vee;
+
+  it('registers qemu:///system and deploys a counter tier onto it: running, counting on its console', async () => {
+    const host = await http().post('/v1/hosts').send({ name: 'libvirt-1', uri: TEST_LIBVIRT_URI }).expect(201);
+    expect(host.body.capacity.memoryMiB).toBeGreaterThan(64);
+    // minimal.xml under another name, with one configuration property for the guest.
+    const manifest = renamed('minimal.xml', SERVICE).toString('utf8').replace('<tier-QoS', '<configuration><property name="greeting" value="hello"/></configuration>\n    <tier-QoS');
+    const created = await http().post('/v1/services').set('content-type', XML).send(manifest).expect(201);
+    serviceId = created.body.id;
+    const running = await until('the service running', async () => {
+      const s = await service(serviceId);
+      if (s.phase === 'failed') throw new Error(`deploy failed: ${JSON.stringify(s)}`);
+      return s.phase === 'running' ? s : undefined;
+    });
+    expect(running.vees).toHaveLength(1);
+    vee = running.vees[0];
+    expect(vee).toMatchObject({ phase: 'running', host: 'libvirt-1', domain: expect.stringMatching(new RegExp(`^rsv-${SERVICE}-counter-0-[0-9a-f]{8}$`)) });
+    expect(vee.consoleLog).toBe(join(consoleDir, `${vee.domain}.log`));
+    await until('counter lines on the console', () => (existsSync(vee.consoleLog) && /counter=\d+/.test(readFileSync(vee.consoleLog, 'utf8')) ? true : undefined));
+    expect(domainNames(false)).toContain(vee.domain);
+    expect(existsSync(join(DISK_DIR, `${vee.domain}-root.qcow2`))).toBe(true);
+    const xml = virsh('dumpxml', vee.domain);
+    expect(xml).toMatch(/<kernel>[^<]*counter\/kernel\.elf<\/kernel>/);
+    expect(xml).toMatch(/<backingStore type='file'[^>]*>\s*<format type='qcow2'\/>\s*<source file='[^']*counter\/disk\.qcow2'/);
+    expect(xml).toContain('<entry>reservoir.greeting=hello</entry>');
+  }, 120_000);
+
+  it('brings the VEE back after its QEMU process is killed (reconcile loop)', async () => {
+    const pid = qemuPid(vee.domain);
+    expect(pid).toBeDefined();
+    const before = readFileSync(vee.consoleLog, 'utf8').length;
+    process.kill(pid as number, 'SIGKILL');
+    await until('the domain not running with the old process', () => (qemuPid(vee.domain) !== pid ? true : undefined), 30_000);
+    await until('new counter lines after the restart', () => (/counter=\d+/.test(readFileSync(vee.consoleLog, 'utf8').slice(before)) ? true : undefined));
+    const s = await until('the VEE running again', async () => {
+      const current = await service(serviceId);
+      return current.vees[0]?.phase === 'running' && qemuPid(vee.domain) !== undefined ? current : undefined;
+    });
+    expect(s.vees[0].domain).toBe(vee.domain);
+    expect(domainNames(false)).toContain(vee.domain);
+  }, 120_000);
+
+  it('deletes the service: the domain and its overlay are gone', async () => {
+    await http().delete(`/v1/services/${serviceId}`).expect(204);
+    await until('the service gone', async () => ((await http().get(`/v1/services/${serviceId}`)).status === 404 ? true : undefined));
+    expect(domainNames(true)).not.toContain(vee.domain);
+    expect(existsSync(join(DISK_DIR, `${vee.domain}-root.qcow2`))).toBe(false);
+  }, 60_000);
+});
