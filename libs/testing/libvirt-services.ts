@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findShippedFile } from '@reservoir/config';
-import { isCi } from './real-services';
+import { describeWithService, type ProbeResult } from './real-services';
 
 /** The libvirt connection e2e tests use (RESERVOIR_TEST_LIBVIRT_URI). */
 export const TEST_LIBVIRT_URI: string = process.env.RESERVOIR_TEST_LIBVIRT_URI ?? 'qemu:///system';
@@ -76,11 +76,6 @@ export function libvirtDomainType(): 'kvm' | 'qemu' {
   }
 }
 
-interface ProbeResult {
-  ok: boolean;
-  detail?: string;
-}
-
 let libvirtProbe: ProbeResult | undefined;
 
 /** Synchronous, cached per test file: does TEST_LIBVIRT_URI answer, and is there an image catalogue? */
@@ -100,21 +95,7 @@ function probeLibvirt(): ProbeResult {
   return { ok: true };
 }
 
-/**
- * `describe` that needs libvirt at TEST_LIBVIRT_URI and the image catalogue: skipped with a warning locally, a
- * failure on CI. The same decision as describeWithPostgres; real-services.ts keeps its `decide` private, hence
- * these few lines of its own.
- */
+/** `describe` that needs libvirt at TEST_LIBVIRT_URI and the image catalogue: skipped with a warning locally, a failure on CI. */
 export function describeWithLibvirt(name: string, fn: () => void): void {
-  const service = `libvirt (${TEST_LIBVIRT_URI}, images in ${IMAGE_DIR})`;
-  const probe = libvirtAvailableSync();
-  const detail = probe.detail ? ` (${probe.detail})` : '';
-  if (probe.ok) {
-    describe(name, fn);
-  } else if (isCi()) {
-    throw new Error(`${service} is not running, but CI=true: npm run services:up should have started it before the tests${detail}`);
-  } else {
-    console.warn(`SKIPPED: ${service} is not running (start it with npm run services:up)${probe.detail ? ` [${probe.detail}]` : ''}`);
-    describe.skip(`${name} [SKIPPED: ${service} is not running]`, fn);
-  }
+  describeWithService(`libvirt (${TEST_LIBVIRT_URI}, images in ${IMAGE_DIR})`, libvirtAvailableSync(), name, fn);
 }

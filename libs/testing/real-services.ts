@@ -121,7 +121,7 @@ export async function requireService(name: string, available: boolean): Promise<
 
 // ------------------------------------------------------------------------------------ synchronous probes
 
-interface ProbeResult {
+export interface ProbeResult {
   ok: boolean;
   detail?: string;
 }
@@ -175,7 +175,8 @@ export function kafkaAvailableSync(): ProbeResult {
   return kafkaProbe;
 }
 
-function describeWithService(service: string, probe: ProbeResult, name: string, fn: () => void): void {
+/** `describe` that needs `service`: skipped with a printed reason when the probe failed locally, a failure on CI. */
+export function describeWithService(service: string, probe: ProbeResult, name: string, fn: () => void): void {
   if (decide(service, probe.ok, probe.detail)) {
     describe(name, fn);
   } else {
