@@ -20,7 +20,9 @@ HOST=127.0.0.1
 PORT="${RESERVOIR_PG_PORT:-5432}"
 START_TIMEOUT=30
 
-die() { echo "postgresql: ERROR: $*" >&2; exit 1; }
+SVC_NAME=postgresql
+# shellcheck source=lib/common.sh
+source "$SCRIPT_DIR/lib/common.sh"
 
 answers() {
   command -v pg_isready >/dev/null 2>&1 || return 1
@@ -72,12 +74,9 @@ configure_fresh_cluster() {
 }
 
 install_postgres() {
-  [[ "$(id -u)" -eq 0 ]] || die "no PostgreSQL cluster is installed and we are not root: install the 'postgresql' package, then rerun"
-  command -v apt-get >/dev/null 2>&1 || die "no PostgreSQL cluster is installed and apt-get is not available"
-  echo "postgresql: no cluster installed; installing Debian's postgresql package (apt-get)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || die "apt-get update failed"
-  apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
+  note "no cluster installed; installing Debian's postgresql package"
+  apt_install "$REPO_ROOT/.services/postgres-apt.log" postgresql \
+    || die "no PostgreSQL cluster is installed and the 'postgresql' package could not be installed (install it, then rerun)"
   local first
   first="$(clusters | head -n1)"
   if [[ -z "$first" ]]; then

@@ -13,22 +13,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 T0=$SECONDS
 
-fail() { echo "services:up: ERROR: $*" >&2; exit 1; }
-
-is_root() { [[ "$(id -u)" -eq 0 ]]; }
-
-APT_UPDATED=0
-apt_install() {
-  is_root || return 1
-  command -v apt-get >/dev/null 2>&1 || return 1
-  export DEBIAN_FRONTEND=noninteractive
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    apt-get update -qq >/dev/null || return 1
-    APT_UPDATED=1
-  fi
-  echo "services:up: installing $* (apt-get)" >&2
-  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+SVC_NAME=services:up
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+fail() { die "$@"; }
 
 java_major() {
   java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1
@@ -38,7 +26,7 @@ ensure_java() {
   local v=""
   command -v java >/dev/null 2>&1 && v="$(java_major)"
   if [[ -z "$v" || "$v" -lt 17 ]]; then
-    apt_install openjdk-17-jre-headless \
+    apt_install .services/apt.log openjdk-17-jre-headless \
       || fail "Kafka needs Java 17+ (found: ${v:-none}); install openjdk-17-jre-headless (as root: apt-get install -y openjdk-17-jre-headless)"
     v="$(java_major)"
     [[ -n "$v" && "$v" -ge 17 ]] || fail "Java 17+ still not the default java after installing openjdk-17-jre-headless (update-alternatives --config java)"
@@ -48,7 +36,7 @@ ensure_java() {
 
 ensure_maven() {
   command -v mvn >/dev/null 2>&1 && return 0
-  apt_install maven || fail "Maven is needed once to fetch the Kafka jars and is not installed (as root: apt-get install -y maven)"
+  apt_install .services/apt.log maven || fail "Maven is needed once to fetch the Kafka jars and is not installed (as root: apt-get install -y maven)"
   echo "maven: installed"
 }
 

@@ -37,18 +37,11 @@ START_TIMEOUT="${RESERVOIR_KAFKA_START_TIMEOUT:-60}"
 BROKER_LOG_LEVEL="${RESERVOIR_KAFKA_LOG_LEVEL:-info}"
 MAVEN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.11.0"
 
-die() { echo "kafka: ERROR: $*" >&2; exit 1; }
-note() { echo "kafka: $*" >&2; }
+SVC_NAME=kafka
+# shellcheck source=../lib/common.sh
+source "$SCRIPT_DIR/../lib/common.sh"
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-# Serialise fetch/start/stop between concurrent callers (several engineers share one work tree).
-# The lock lives on fd 9; the broker is started with 9>&- so it never inherits it.
-take_lock() {
-  mkdir -p "$SVC_DIR"
-  exec 9>"$LOCKFILE"
-  flock -w 180 9 || die "another kafka.sh is still busy after 180 s (lock $LOCKFILE)"
-}
 
 pom_sha() { sha256sum "$POM" | cut -d' ' -f1; }
 

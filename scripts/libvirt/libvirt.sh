@@ -42,14 +42,9 @@ RUNTIME_PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils l
 BUILD_PKGS=(gcc binutils busybox-static cpio gzip)
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-die() { echo "libvirt: ERROR: $*" >&2; exit 1; }
-note() { echo "libvirt: $*" >&2; }
-
-take_lock() {
-  mkdir -p "$SVC_DIR"
-  exec 9>"$LOCKFILE"
-  flock -w 180 9 || die "another libvirt.sh is still busy after 180 s (lock $LOCKFILE)"
-}
+SVC_NAME=libvirt
+# shellcheck source=../lib/common.sh
+source "$SCRIPT_DIR/../lib/common.sh"
 
 # ---------------------------------------------------------------------------------------------- install
 
@@ -62,15 +57,8 @@ cmd_install() {
   local missing=() p
   for p in "${RUNTIME_PKGS[@]}" "${BUILD_PKGS[@]}"; do pkg_installed "$p" || missing+=("$p"); done
   if ((${#missing[@]} == 0)); then return 0; fi
-  [[ "$(id -u)" -eq 0 ]] || die "missing packages ${missing[*]} and not root: apt-get install --no-install-recommends ${missing[*]}"
-  command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and apt-get is not available"
-  export DEBIAN_FRONTEND=noninteractive
   local t0=$SECONDS log="$SVC_DIR/apt.log"
-  note "installing ${missing[*]} (apt-get)"
-  apt-get update -qq >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get update failed (log $log)"; }
-  # Without systemd the packages' maintainer scripts start nothing (invoke-rc.d finds no runlevel); `start` does it.
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1 \
-    || { tail -n 30 "$log" >&2; die "apt-get install ${missing[*]} failed (log $log)"; }
+  apt_install "$log" "${missing[@]}" || die "could not install ${missing[*]} (as root: apt-get install --no-install-recommends ${missing[*]}; log $log)"
   echo "libvirt: installed ${#missing[@]} packages (${missing[*]}) in $((SECONDS - t0)) s"
 }
 
