@@ -31,6 +31,7 @@ describeWithPostgres('hosts API', () => {
       labels: { zone: 'eu' },
       overcommit: { cpu: 4, memory: 1 },
       capacity: { vcpu: 8, memoryMiB: 16384, diskGiB: 200 },
+      features: { bandwidthQoS: { enforced: true } },
       health: 'up',
     });
     expect(res.headers.location).toBe(`/v1/hosts/${res.body.id}`);
@@ -71,7 +72,7 @@ describeWithPostgres('hosts API', () => {
     const capacity = await conn.capacity();
     await conn.close();
     const res = await http().post('/v1/hosts').send({ name: 'lv-test', uri: 'test:///default' }).expect(201);
-    expect(res.body).toMatchObject({ name: 'lv-test', uri: 'test:///default', capacity, health: 'up' });
+    expect(res.body).toMatchObject({ name: 'lv-test', uri: 'test:///default', capacity, features: { bandwidthQoS: { enforced: true } }, health: 'up' });
     expect(capacity.vcpu).toBeGreaterThan(0);
     await http().delete(`/v1/hosts/${res.body.id}`).expect(204);
   });

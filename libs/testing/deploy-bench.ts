@@ -59,7 +59,7 @@ export async function deployBench() {
     sim.declareHost(uri);
     await hosts.create({
       id: ids.next(), name, uri, failureDomain: `rack${i + 1}`, labels: {}, overcommit: { cpu: 4, memory: 1 },
-      capacity: { vcpu: 8, memoryMiB: 4096, diskGiB: 100 }, health: 'up', createdAt: clock.now(), updatedAt: clock.now(),
+      capacity: { vcpu: 8, memoryMiB: 4096, diskGiB: 100 }, features: { bandwidthQoS: { enforced: true } }, health: 'up', createdAt: clock.now(), updatedAt: clock.now(),
     });
   }
   const submit = async (definition: ServiceDefinition): Promise<ServiceRecord> => {

@@ -110,6 +110,32 @@ export function hypervisorContract(name: string, capabilities: HypervisorContrac
       expect(Number.isFinite(diskGiB) && diskGiB >= 0).toBe(true);
     });
 
+    it('says whether it enforces bandwidth, and why not when it does not', async () => {
+      const { bandwidthQoS } = await conn.features();
+      if (bandwidthQoS.enforced) expect(bandwidthQoS).toEqual({ enforced: true });
+      else expect(bandwidthQoS.reason).toMatch(/\w/);
+    });
+
+    it('joins domains to isolated segments: created with the first domain, kept while one joins, gone with the last', async () => {
+      const first = spec();
+      const shared = `${first.name}-seg`;
+      const own = `${first.name}-own`;
+      const a = { ...first, networks: [{ name: 'internal', segment: shared, bandwidthMbps: 100 }] };
+      const b = { ...spec(), networks: [{ name: 'internal', segment: shared }, { name: 'public', segment: own }] };
+      const mine = async () => (await conn.segments()).filter((s) => s === shared || s === own).sort();
+      expect(await mine()).toEqual([]);
+      await conn.define(a);
+      expect(await mine()).toEqual([shared]);
+      await conn.define(b);
+      expect(await mine()).toEqual([own, shared].sort());
+      await conn.undefine(b.name);
+      expect(await mine()).toEqual([shared]);
+      await conn.undefine(a.name);
+      expect(await mine()).toEqual([]);
+      await rejectsWith(conn.define({ ...spec(), networks: [{ name: 'n', segment: "no spaces or 'quotes'" }] }), 'invalid-argument');
+      expect(await mine()).toEqual([]);
+    });
+
     it('defines a domain shut off with its size, lists it and sends defined', async () => {
       const s = spec();
       await conn.define(s);

@@ -31,7 +31,7 @@ export class HostsController {
       },
     },
   })
-  @ApiResponse({ status: 201, description: 'the host, with capacity and health' })
+  @ApiResponse({ status: 201, description: 'the host, with capacity, features (features.bandwidthQoS: whether it enforces tier bandwidth, and why not) and health' })
   @ApiResponse({ status: 400, description: '{errors: [{path, message}]} for a bad body or an unsupported URI' })
   @ApiResponse({ status: 409, description: 'name or URI already registered' })
   @ApiResponse({ status: 503, description: 'the host URI does not answer' })

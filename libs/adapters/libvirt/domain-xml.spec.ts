@@ -23,7 +23,7 @@ const full: DomainSpec = {
     { name: 'root', sizeGiB: 2, format: 'qcow2', baseImage: { ref: 'tiny-linux', sha256: 'ab'.repeat(32) } },
     { name: 'data', path: "/srv/o'brien & <co>.raw", sizeGiB: 1, format: 'raw' },
   ],
-  networks: [{ name: 'front', bandwidthMbps: 100 }, { name: 'back end' }],
+  networks: [{ name: 'front', segment: 'rsv-1a2b3c4d-front', bandwidthMbps: 100 }, { name: 'back end', segment: 'rsv-1a2b3c4d-back_end' }],
   boot: { kind: 'kernel', kernelPath: '/var/lib/reservoir/kernels/vmlinuz', initrdPath: '/var/lib/reservoir/kernels/initrd.img', cmdline: 'console=ttyS0 quiet' },
   consoleLogPath: '/var/log/reservoir/web-1.console.log',
   properties: { 'tier.role': 'frontend', hostile: `<&'">`, multi: 'line one\nline two' },
@@ -42,7 +42,7 @@ describe('renderDomainXml', () => {
     expect(xml).not.toContain('<sysinfo');
   });
 
-  it('renders kernel boot, disks, user-mode networks, the console log and SMBIOS OEM strings', () => {
+  it('renders kernel boot, disks, interfaces on isolated segments, the console log and SMBIOS OEM strings', () => {
     const xml = renderDomainXml(full, { ...context, domainType: 'kvm' });
     expect(xml).toContain("<domain type='kvm'>");
     expect(xml).toContain('<kernel>/var/lib/reservoir/kernels/vmlinuz</kernel>');
@@ -50,9 +50,12 @@ describe('renderDomainXml', () => {
     expect(xml).toContain("<source file='/var/lib/reservoir/disks/web-root.qcow2'/>");
     expect(xml).toContain("<target dev='vdb' bus='virtio'/>");
     expect(xml).toContain("<driver name='qemu' type='raw'/>");
-    expect(xml.match(/<interface type='user'>/g)).toHaveLength(2);
+    expect(xml.match(/<interface type='network'>/g)).toHaveLength(2);
+    expect(xml).toContain("<source network='rsv-1a2b3c4d-front'/>");
+    expect(xml).toContain("<source network='rsv-1a2b3c4d-back_end'/>");
     expect(xml).toContain("<bandwidth><inbound average='12500'/><outbound average='12500'/></bandwidth>");
     expect(xml.match(/<bandwidth>/g)).toHaveLength(1);
+    expect(renderDomainXml(full, { ...context, bandwidth: false })).not.toContain('<bandwidth>');
     expect(xml).toContain("<source path='/var/log/reservoir/web-1.console.log' append='on'/>");
     expect(xml).toContain('<entry>reservoir.tier.role=frontend</entry>');
     expect(xml).toContain("<smbios mode='sysinfo'/>");
@@ -71,6 +74,7 @@ describe('renderDomainXml', () => {
     ['a property name with =', { ...minimal, properties: { 'a=b': 'x' } }],
     ['zero memory', { ...minimal, memoryMiB: 0 }],
     ['fractional vCPUs', { ...minimal, vcpu: 1.5 }],
+    ['a segment name with a quote', { ...minimal, networks: [{ name: 'n', segment: "x'y" }] }],
   ])('refuses %s with invalid-argument', (_what, spec) => {
     expect.assertions(1);
     try {

@@ -1,4 +1,4 @@
-import { HypervisorError, type DiskSpec, type DomainSpec, type NetworkSpec } from '@reservoir/domain/ports/hypervisor.port';
+import { HypervisorError, SEGMENT_NAME, type DiskSpec, type DomainSpec, type NetworkSpec } from '@reservoir/domain/ports/hypervisor.port';
 
 /**
  * Renders a neutral DomainSpec as libvirt domain XML (https://libvirt.org/formatdomain.html). Pure: paths are
@@ -9,9 +9,10 @@ import { HypervisorError, type DiskSpec, type DomainSpec, type NetworkSpec } fro
  * - Disks are virtio, vda, vdb, …; a disk with a base image is a qcow2 overlay whose backing file is recorded in the
  *   image header (created by overlay.ts), so no `<backingStore>` is written.
  * - Configuration properties reach the guest as SMBIOS OEM strings `reservoir.KEY=VALUE` (`dmidecode -t 11`).
- * - Networks are user-mode (slirp) interfaces for now; per-service isolated networks come later. Guaranteed
- *   bandwidth is written as `<bandwidth>` (KB/s). libvirt 9.0 defines and starts such a user-mode domain (measured),
- *   but with no tap device there is nothing for tc to shape: it takes effect with the isolated networks.
+ * - Each network is a virtio interface on its isolated segment (a libvirt network of that name, see
+ *   network-xml.ts). Guaranteed bandwidth is written as `<bandwidth>` (KB/s both ways), which libvirt enforces with
+ *   tc on the tap device, unless the context says the host cannot shape (then it is left out, and the host's
+ *   features say why).
  * - The serial console is appended to `consoleLogPath` (a pty when absent).
  */
 export interface DomainXmlContext {
@@ -19,6 +20,8 @@ export interface DomainXmlContext {
   domainType: 'qemu' | 'kvm' | 'test';
   /** Where each disk lives on the host (the spec's `path`, or one the adapter chose). */
   diskPath(disk: DiskSpec): string;
+  /** Whether to write `<bandwidth>`: false where the host's tc cannot apply libvirt's shaping. Default true. */
+  bandwidth?: boolean;
 }
 
 export function renderDomainXml(spec: DomainSpec, context: DomainXmlContext): string {
@@ -37,7 +40,7 @@ export function renderDomainXml(spec: DomainSpec, context: DomainXmlContext): st
     '  <on_crash>destroy</on_crash>',
     '  <devices>',
     ...spec.disks.flatMap((disk, index) => diskXml(disk, index, context.diskPath(disk))),
-    ...spec.networks.flatMap(interfaceXml),
+    ...spec.networks.flatMap((network) => interfaceXml(network, context.bandwidth ?? true)),
     ...consoleXml(spec.consoleLogPath),
     '  </devices>',
     '</domain>',
@@ -92,14 +95,21 @@ function diskXml(disk: DiskSpec, index: number, path: string): string[] {
   ];
 }
 
-function interfaceXml(network: NetworkSpec): string[] {
-  // User-mode networking for now; isolated per-service networks (a bridge per service) come later.
+function interfaceXml(network: NetworkSpec, shape: boolean): string[] {
+  if (!SEGMENT_NAME.test(network.segment)) throw invalid(`network '${network.name}': segment '${network.segment}' is not a valid segment name`);
   const alias = /^[a-zA-Z0-9_-]+$/.test(network.name) ? [`      <alias name='ua-net-${network.name}'/>`] : [];
-  const bandwidth = network.bandwidthMbps === undefined ? [] : (() => {
+  const bandwidth = network.bandwidthMbps === undefined || !shape ? [] : (() => {
     const average = bandwidthKBps(network.bandwidthMbps);
     return [`      <bandwidth><inbound average='${average}'/><outbound average='${average}'/></bandwidth>`];
   })();
-  return ["    <interface type='user'>", "      <model type='virtio'/>", ...bandwidth, ...alias, '    </interface>'];
+  return [
+    "    <interface type='network'>",
+    `      <source network='${attr(network.segment)}'/>`,
+    "      <model type='virtio'/>",
+    ...bandwidth,
+    ...alias,
+    '    </interface>',
+  ];
 }
 
 /** libvirt's `<bandwidth>` unit: kilobytes per second (1 Mbit/s = 125 KB/s), at least 1. */
@@ -137,6 +147,11 @@ export function text(value: string): string {
 /** Escapes an attribute value (either quote style), keeping tabs and newlines as character references. */
 export function attr(value: string): string {
   return text(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+/** Undoes {@link attr} and {@link text} for the five predefined entities (reading libvirt's own XML back). */
+export function unescapeXml(value: string): string {
+  return value.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 function invalid(message: string): HypervisorError {

@@ -1,5 +1,6 @@
 import { HypervisorError, isDomainActive, type SnapshotInfo } from '@reservoir/domain/ports/hypervisor.port';
 import { snapshotState } from './libvirt-codes';
+import { ensureSegments, joinedNetworks } from './libvirt-segments';
 import { type LibvirtSession } from './libvirt-session';
 import { text } from './domain-xml';
 
@@ -48,6 +49,7 @@ export async function restore(session: LibvirtSession, path: string): Promise<st
     const name = firstElement(xml, 'name');
     if (!name) throw new HypervisorError('operation-failed', `restore ${path}: the save image names no domain`);
     const known = await session.find(h, name);
+    await ensureSegments(session.native, h, joinedNetworks(xml));
     if (!known) await session.native.define(h, xml, 0);
     else if (isDomainActive((await session.require(h, name)).state)) {
       throw new HypervisorError('invalid-state', `restore ${path}: domain '${name}' is active`);

@@ -1,6 +1,6 @@
 import {
   HypervisorError, isDomainActive,
-  type DiskSpec, type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HypervisorConnection,
+  type DiskSpec, type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HostFeatures, type HypervisorConnection,
   type LifecycleEvent, type LifecycleListener, type MigrateOptions, type SnapshotInfo, type UndefineOptions,
 } from '@reservoir/domain/ports/hypervisor.port';
 import { rm, statfs } from 'node:fs/promises';
@@ -9,7 +9,8 @@ import * as checkpoints from './libvirt-checkpoints';
 import { Flags } from './libvirt-codes';
 import { migrate, type MigrationSettings } from './libvirt-migration';
 import { type LibvirtSession, toDomainInfo } from './libvirt-session';
-import { renderDomainXml } from './domain-xml';
+import { renderDomainXml, unescapeXml } from './domain-xml';
+import { ensureSegments, joinedNetworks, listSegments, probeBandwidthQoS, releaseSegments } from './libvirt-segments';
 import { noDiskProvisioning, type DiskProvisioner, type ProvisionedDisk } from './overlay';
 import { type NativeHandle } from './native-binding';
 
@@ -31,6 +32,7 @@ export interface LibvirtConnectionSettings {
  */
 export class LibvirtConnection implements HypervisorConnection {
   private readonly listeners = new Set<LifecycleListener>();
+  private probedFeatures: Promise<HostFeatures> | undefined;
 
   constructor(
     private readonly session: LibvirtSession,
@@ -60,6 +62,21 @@ export class LibvirtConnection implements HypervisorConnection {
     return { vcpu: cpus, memoryMiB: Math.floor(memoryKiB / 1024), diskGiB: Math.floor(storageBytes / 2 ** 30) };
   }
 
+  /** Probed once per connection (a failed probe is retried next time). */
+  features(): Promise<HostFeatures> {
+    this.probedFeatures ??= this.session
+      .run('features', this.uri, async (h) => ({ bandwidthQoS: await probeBandwidthQoS(this.session.native, h) }))
+      .catch((error: unknown) => {
+        this.probedFeatures = undefined;
+        throw error;
+      });
+    return this.probedFeatures;
+  }
+
+  segments(): Promise<string[]> {
+    return this.session.run('segments', this.uri, (h) => listSegments(this.session.native, h));
+  }
+
   info(name: string): Promise<DomainInfo> {
     return this.session.run('info', name, (h) => this.session.require(h, name));
   }
@@ -84,12 +101,17 @@ export class LibvirtConnection implements HypervisorConnection {
         const taken = byName ? `name '${spec.name}'` : `uuid ${spec.uuid} (domain '${byUuid?.name}')`;
         throw new HypervisorError('already-exists', `define ${spec.name}: ${taken} is taken on ${this.uri}`);
       }
-      const xml = renderDomainXml(spec, { domainType: this.domainType(), diskPath: (disk) => this.diskPath(spec, disk) });
+      const shape = spec.networks.some((n) => n.bandwidthMbps !== undefined) ? (await this.features()).bandwidthQoS.enforced : true;
+      const xml = renderDomainXml(spec, { domainType: this.domainType(), diskPath: (disk) => this.diskPath(spec, disk), bandwidth: shape });
       const undo = await this.settings.provisioner.provision(spec.disks.map((disk) => this.provisioned(spec, disk)));
-      await this.session.native.define(h, xml, Flags.DEFINE_VALIDATE).catch(async (error: unknown) => {
+      try {
+        await ensureSegments(this.session.native, h, spec.networks.map((n) => n.segment));
+        await this.session.native.define(h, xml, Flags.DEFINE_VALIDATE);
+      } catch (error) {
+        await releaseSegments(this.session.native, h, spec.networks.map((n) => n.segment)).catch(() => undefined);
         await undo();
         throw error;
-      });
+      }
     });
   }
 
@@ -101,6 +123,7 @@ export class LibvirtConnection implements HypervisorConnection {
         throw new HypervisorError('insufficient-capacity',
           `start ${name}: ${domain.memoryMiB} MiB does not fit next to ${Math.round(usedKiB / 1024)} MiB of active domains in ${Math.floor(totalKiB / 1024)} MiB on ${this.uri}`);
       }
+      await ensureSegments(this.session.native, h, joinedNetworks(await this.session.native.xml(h, name, 0)));
       await this.session.native.start(h, name);
     });
   }
@@ -114,14 +137,17 @@ export class LibvirtConnection implements HypervisorConnection {
   /**
    * libvirt would turn an active persistent domain transient instead of refusing: checked here. `removeDisks`
    * deletes the disk files this adapter created (its disk directory) once the domain is gone, where it provisions.
+   * The domain's segments that no other domain joins are removed with it.
    */
   undefine(name: string, options: UndefineOptions = {}): Promise<void> {
     const flags = Flags.UNDEFINE_MANAGED_SAVE | Flags.UNDEFINE_SNAPSHOTS_METADATA;
     return this.act('undefine', name, (s) => !isDomainActive(s), 'inactive', async (h) => {
       const provisions = this.settings.provisioner !== noDiskProvisioning;
-      const owned = options.removeDisks && provisions ? ownedDiskFiles(await this.session.native.xml(h, name, 0), this.settings.diskDir) : [];
+      const xml = await this.session.native.xml(h, name, 0);
+      const owned = options.removeDisks && provisions ? ownedDiskFiles(xml, this.settings.diskDir) : [];
       await this.session.native.undefine(h, name, flags);
       await Promise.all(owned.map((path) => rm(path, { force: true })));
+      await releaseSegments(this.session.native, h, joinedNetworks(xml));
     });
   }
   pause(name: string): Promise<void> {
@@ -150,14 +176,26 @@ export class LibvirtConnection implements HypervisorConnection {
     return checkpoints.restore(this.session, path);
   }
 
-  migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {
-    return migrate(this.session, this.uri, name, destUri, options, this.settings.migration);
+  async migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {
+    const segments = await migrate(this.session, this.uri, name, destUri, options, this.settings.migration);
+    // The domain is on the destination: a segment left empty here is cleanup, and its failure is no migration failure.
+    await this.releaseSegments(segments).catch(() => undefined);
   }
 
   /** Idempotent; drops this connection's listeners. */
   async close(): Promise<void> {
     this.listeners.clear();
     this.session.close();
+  }
+
+  /** For a migration or restore landing here: the segments the domain joins exist and are active first. */
+  prepareSegments(segments: readonly string[]): Promise<void> {
+    return this.session.run('segments', this.uri, (h) => ensureSegments(this.session.native, h, segments));
+  }
+
+  /** After a domain left this host: its segments that nothing else joins go. */
+  releaseSegments(segments: readonly string[]): Promise<void> {
+    return this.session.run('segments', this.uri, (h) => releaseSegments(this.session.native, h, segments));
   }
 
   /** Memory held by active domains and the host's total, for a destination's capacity check. */
@@ -199,11 +237,10 @@ export class LibvirtConnection implements HypervisorConnection {
 /** The file disks of a domain's XML that lie directly in `diskDir` (the ones the adapter chose paths for). */
 export function ownedDiskFiles(xml: string, diskDir: string): string[] {
   const dir = `${diskDir.replace(/\/+$/, '')}/`;
-  const unquote = (v: string): string => v.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const paths = [...xml.matchAll(/<disk\b[\s\S]*?<\/disk>/g)]
     .map((m) => /<source\s+file=(['"])(.*?)\1/.exec(m[0])?.[2])
     .filter((p): p is string => p !== undefined)
-    .map(unquote);
+    .map(unescapeXml);
   return paths.filter((p) => p.startsWith(dir) && !p.slice(dir.length).includes('/'));
 }
 

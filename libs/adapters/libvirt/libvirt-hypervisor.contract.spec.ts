@@ -26,12 +26,12 @@ if (availability.ok) {
     };
   });
 
-  it('defines a full spec (kernel boot, disks, user networks with bandwidth, console log, properties) with libvirt validating it', async () => {
+  it('defines a full spec (kernel boot, disks, a segment with bandwidth, console log, properties) with libvirt validating it', async () => {
     const conn = await new LibvirtHypervisorFactory().connect('test:///default');
     await conn.define({
       name: 'full', uuid: 'c0ffee00-0000-4000-8000-0000000000ff', vcpu: 2, memoryMiB: 128,
       disks: [{ name: 'root', sizeGiB: 1, format: 'qcow2', baseImage: { ref: 'tiny-linux' } }, { name: 'data', path: '/srv/data.raw', sizeGiB: 1, format: 'raw' }],
-      networks: [{ name: 'front', bandwidthMbps: 100 }], boot: { kind: 'kernel', kernelPath: '/k/vmlinuz', initrdPath: '/k/initrd', cmdline: 'console=ttyS0' },
+      networks: [{ name: 'front', segment: 'rsv-contract-front', bandwidthMbps: 100 }], boot: { kind: 'kernel', kernelPath: '/k/vmlinuz', initrdPath: '/k/initrd', cmdline: 'console=ttyS0' },
       consoleLogPath: '/var/log/full.log', properties: { role: `<&'">` },
     });
     expect(await conn.info('full')).toMatchObject({ state: 'shutoff', vcpu: 2, memoryMiB: 128 });

@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHypervisorError, type DomainSpec, type LifecycleEvent } from '@reservoir/domain/ports/hypervisor.port';
 import { type LibvirtConnection } from './libvirt-connection';
 import { LibvirtHypervisorFactory } from './libvirt-hypervisor.factory';
+import { bridgeName } from './libvirt-segments';
 import { libvirtAvailable } from './native-binding';
 
 /**
@@ -93,4 +95,29 @@ itWithQemu('drives a real TCG guest: define, start, pause, snapshot, save/restor
   const mine = () => events.filter((e) => e.domain === name).map((e) => (e.reason ? `${e.type}/${e.reason}` : e.type));
   await until('the undefined event', async () => mine().includes('undefined'));
   expect(mine()).toEqual(expect.arrayContaining(['defined', 'started/booted', 'paused/api', 'resumed/api', 'stopped/saved', 'started/restored', 'crashed/failed', 'stopped/destroyed', 'undefined']));
+});
+
+itWithQemu('puts a guest on its isolated segment: own bridge with the tap on it, shaped where the host can, gone with the domain', async () => {
+  if (!conn) return; // reported as SKIPPED in beforeAll
+  const c = conn;
+  const segment = `rsv-spec-${process.pid}`;
+  const bridge = bridgeName(segment);
+  const { bandwidthQoS } = await c.features();
+  await c.define({ ...spec(), networks: [{ name: 'internal', segment, bandwidthMbps: 10 }] });
+  await c.start(name);
+  expect(await c.segments()).toContain(segment);
+  // The guest's tap is the only port of the segment's bridge, and the bridge has no address: isolated.
+  const ports = await readdir(`/sys/class/net/${bridge}/brif`);
+  expect(ports).toHaveLength(1);
+  expect(execFileSync('ip', ['-o', 'addr', 'show', 'dev', bridge], { encoding: 'utf8' })).not.toMatch(/\binet6? (?!fe80)/);
+  const qdiscs = execFileSync('tc', ['qdisc', 'show', 'dev', ports[0] as string], { encoding: 'utf8' });
+  if (bandwidthQoS.enforced) expect(qdiscs).toMatch(/htb/);
+  else {
+    console.warn(`NOTE: this host does not shape bandwidth: ${bandwidthQoS.reason}`);
+    expect(qdiscs).not.toMatch(/htb/);
+  }
+  await c.destroy(name);
+  await c.undefine(name);
+  expect(await c.segments()).not.toContain(segment);
+  expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
 });

@@ -33,6 +33,12 @@ export interface LibvirtNative {
   snapshotList(h: NativeHandle, name: string): Promise<string[]>;
   /** Peer-to-peer: the source daemon connects to `destUri` itself (virDomainMigrateToURI3). */
   migrate(h: NativeHandle, name: string, destUri: string, migrateUri: string | null, listenAddress: string | null, flags: number): Promise<void>;
+  /** Defines the network from `xml` when `name` is missing, starts it when inactive; idempotent. */
+  networkEnsure(h: NativeHandle, name: string, xml: string): Promise<void>;
+  /** Stops and undefines the network. */
+  networkRemove(h: NativeHandle, name: string): Promise<void>;
+  /** Every network, active or not, as `name\nbridge` (bridge empty when libvirt names none). */
+  networkList(h: NativeHandle): Promise<string[]>;
   /** One lifecycle callback per handle, called on the JS thread (event and detail are libvirt's numbers). */
   subscribe(h: NativeHandle, callback: (name: string, uuid: string, event: number, detail: number) => void): void;
   /** Idempotent. Jobs in flight keep their own reference and finish. */

@@ -46,6 +46,7 @@ function toEntity(h: HostRecord): HostEntity {
   e.vcpu = h.capacity.vcpu;
   e.memoryMiB = String(h.capacity.memoryMiB);
   e.diskGiB = String(h.capacity.diskGiB);
+  e.features = h.features;
   e.health = h.health;
   e.createdAt = h.createdAt;
   e.updatedAt = h.updatedAt;
@@ -61,6 +62,7 @@ function toRecord(e: HostEntity): HostRecord {
     labels: e.labels,
     overcommit: { cpu: Number(e.overcommitCpu), memory: Number(e.overcommitMemory) },
     capacity: { vcpu: Number(e.vcpu), memoryMiB: Number(e.memoryMiB), diskGiB: Number(e.diskGiB) },
+    features: e.features,
     health: e.health as HostHealth,
     createdAt: new Date(e.createdAt),
     updatedAt: new Date(e.updatedAt),

@@ -1,6 +1,6 @@
 import {
   HypervisorError,
-  type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HypervisorConnection, type LifecycleListener,
+  type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HostFeatures, type HypervisorConnection, type LifecycleListener,
   type MigrateOptions, type SnapshotInfo,
 } from '@reservoir/domain/ports/hypervisor.port';
 import * as checkpoints from './sim-checkpoints';
@@ -24,6 +24,12 @@ export class SimHypervisorConnection implements HypervisorConnection {
 
   async capacity(): Promise<HostCapacity> {
     return lifecycle.capacity(this.open());
+  }
+  async features(): Promise<HostFeatures> {
+    return lifecycle.features(this.open());
+  }
+  async segments(): Promise<string[]> {
+    return lifecycle.segments(this.open());
   }
   async info(name: string): Promise<DomainInfo> {
     return lifecycle.info(this.open(), name);

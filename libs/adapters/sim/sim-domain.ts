@@ -1,4 +1,4 @@
-import { HypervisorError, type DomainSpec, type DomainState } from '@reservoir/domain/ports/hypervisor.port';
+import { HypervisorError, SEGMENT_NAME, type DomainSpec, type DomainState } from '@reservoir/domain/ports/hypervisor.port';
 import { type SimImageCatalogue } from './sim-image-catalogue';
 
 /** An operation that has changed a domain's state and is waiting out its simulated duration. */
@@ -64,6 +64,7 @@ function specProblems(spec: DomainSpec): string[] {
   });
   spec.networks.forEach((net, i) => {
     check(NAME.test(net.name), `networks[${i}]: name '${net.name}' is not valid`);
+    check(SEGMENT_NAME.test(net.segment), `networks[${i}]: segment '${net.segment}' must be 1 to 64 letters, digits, '.', '_' or '-'`);
     check(net.bandwidthMbps === undefined || isCount(net.bandwidthMbps, 1e6), `networks[${i}]: bandwidthMbps must be a positive integer`);
   });
   check(unique(spec.disks.map((d) => d.name)), 'disk names must be unique');

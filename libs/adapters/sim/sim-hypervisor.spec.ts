@@ -167,11 +167,11 @@ describe('sim images and specs', () => {
   it('reports every problem of a bad spec in one invalid-argument error', async () => {
     const { conn } = await sim();
     const bad = spec({
-      name: '', uuid: 'nope', vcpu: 0, memoryMiB: 1.5, networks: [{ name: 'n', bandwidthMbps: -1 }, { name: 'n' }],
+      name: '', uuid: 'nope', vcpu: 0, memoryMiB: 1.5, networks: [{ name: 'n', segment: 's', bandwidthMbps: -1 }, { name: 'n', segment: 'bad segment' }],
       disks: [{ name: 'd', sizeGiB: 0, format: 'vmdk' as 'raw' }, { name: 'd', sizeGiB: 1, format: 'raw' }],
     });
     const error = await rejectsWith(conn.define(bad), 'invalid-argument');
-    for (const part of ["name ''", "uuid 'nope'", 'vcpu', 'memoryMiB', 'disks[0]: sizeGiB', 'disks[0]: format', 'networks[0]', 'disk names', 'network names']) {
+    for (const part of ["name ''", "uuid 'nope'", 'vcpu', 'memoryMiB', 'disks[0]: sizeGiB', 'disks[0]: format', 'networks[0]', 'networks[1]: segment', 'disk names', 'network names']) {
       expect(error.message).toContain(part);
     }
     await rejectsWith(conn.define(spec({ disks: [] })), 'invalid-argument');

@@ -1,6 +1,6 @@
 import {
   HypervisorError, isDomainActive,
-  type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity,
+  type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HostFeatures,
 } from '@reservoir/domain/ports/hypervisor.port';
 import { checkSpec, newSimDomain, type SimDomain } from './sim-domain';
 import { type SimHost } from './sim-host';
@@ -11,6 +11,18 @@ export function capacity(host: SimHost): HostCapacity {
   host.enter('capacity');
   const { vcpu, memoryMiB, diskGiB } = host.config;
   return { vcpu, memoryMiB, diskGiB };
+}
+
+/** Simulated hosts enforce every bandwidth they are given. */
+export function features(host: SimHost): HostFeatures {
+  host.enter('features');
+  return { bandwidthQoS: { enforced: true } };
+}
+
+/** A segment exists while a domain defined on the host joins it, as the libvirt adapter's do. */
+export function segments(host: SimHost): string[] {
+  host.enter('segments');
+  return [...new Set(host.all().flatMap((d) => d.spec.networks.map((n) => n.segment)))].sort();
 }
 
 export function info(host: SimHost, name: string): DomainInfo {

@@ -11,7 +11,7 @@ function spec(host: number, i: number): DomainSpec {
   const n = host * PER_HOST + i;
   return {
     name: `h${host}-vee-${i}`, uuid: `00000000-0000-4000-a000-${n.toString(16).padStart(12, '0')}`, vcpu: 2, memoryMiB: 1024,
-    disks: [{ name: 'root', sizeGiB: 4, format: 'qcow2', baseImage: { ref: 'tiny-linux' } }], networks: [{ name: 'internal', bandwidthMbps: 100 }],
+    disks: [{ name: 'root', sizeGiB: 4, format: 'qcow2', baseImage: { ref: 'tiny-linux' } }], networks: [{ name: 'internal', segment: `seg-${host}`, bandwidthMbps: 100 }],
     boot: { kind: 'disk' }, properties: { tier: 'web' },
   };
 }

@@ -26,7 +26,7 @@ export class HostRegistry {
     const checked = validateHostRegistration(body);
     if (!checked.ok) throw new DomainError('invalid-input', 'host registration rejected', checked.errors);
     const { name, uri, labels, overcommit, failureDomain } = checked.value;
-    const capacity = await this.probe(uri);
+    const { capacity, features } = await this.probe(uri);
     const now = this.clock.now();
     const host: HostRecord = {
       id: this.ids.next(),
@@ -37,6 +37,7 @@ export class HostRegistry {
       labels,
       overcommit,
       capacity,
+      features,
       health: 'up',
       createdAt: now,
       updatedAt: now,
@@ -63,11 +64,12 @@ export class HostRegistry {
     if (!(await this.store.remove(id))) throw DomainError.notFound('host', id);
   }
 
-  private async probe(uri: string): Promise<HostRecord['capacity']> {
+  private async probe(uri: string): Promise<Pick<HostRecord, 'capacity' | 'features'>> {
     try {
       const conn = await this.hypervisors.connect(uri);
       try {
-        return await conn.capacity();
+        const { vcpu, memoryMiB, diskGiB } = await conn.capacity();
+        return { capacity: { vcpu, memoryMiB, diskGiB }, features: await conn.features() };
       } finally {
         await conn.close();
       }

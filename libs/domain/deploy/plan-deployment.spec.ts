@@ -3,7 +3,8 @@ import { deployTier, simImages, webShopDefinition } from '@reservoir/testing/dep
 import { SequentialIds } from '@reservoir/testing/fakes';
 import { deploymentOrder } from './tier-order';
 import { planDeployment, type DeploymentInput } from './plan-deployment';
-import { buildDomainSpec, domainName } from './domain-spec';
+import { SEGMENT_NAME } from '../ports/hypervisor.port';
+import { buildDomainSpec, domainName, segmentName } from './domain-spec';
 
 const SERVICE_ID = '1a2b3c4d-0000-4000-8000-000000000000';
 const racks = () => [buildHost('h1', { failureDomain: 'rack1' }), buildHost('h2', { failureDomain: 'rack2' }), buildHost('h3', { failureDomain: 'rack3' })];
@@ -90,14 +91,25 @@ describe('planDeployment', () => {
 
   it('gives a tier without storage a root disk for its image, and takes the boot kind from the catalogue', () => {
     const tier = { ...deployTier('t'), storage: [] };
-    const spec = buildDomainSpec(tier, { id: SERVICE_ID, domain: domainName('s', 't', 0, SERVICE_ID), consoleLog: '/c.log' }, {
+    const spec = buildDomainSpec(tier, { serviceId: SERVICE_ID, id: SERVICE_ID, domain: domainName('s', 't', 0, SERVICE_ID), consoleLog: '/c.log' }, {
       ref: 'tiny-linux',
       boot: { kind: 'kernel', kernelPath: '/k' },
     });
     expect(spec.disks).toEqual([{ name: 'root', sizeGiB: 1, format: 'qcow2', baseImage: { ref: 'tiny-linux' } }]);
     expect(spec.boot).toEqual({ kind: 'kernel', kernelPath: '/k' });
     expect(spec.properties).toEqual({ port: '80' });
-    expect(spec.networks).toEqual([{ name: 'internal', bandwidthMbps: 100 }]);
+    expect(spec.networks).toEqual([{ name: 'internal', segment: segmentName(SERVICE_ID, 'internal'), bandwidthMbps: 100 }]);
+  });
+
+  it('puts each service network on a segment of its own: same service and name share it, other services never do', () => {
+    const other = '7e57e57e-0000-4000-8000-000000000000';
+    expect(segmentName(SERVICE_ID, 'internal')).toBe(`rsv-${SERVICE_ID.replace(/-/g, '').slice(0, 8)}-internal`);
+    expect(segmentName(SERVICE_ID, 'internal')).not.toBe(segmentName(other, 'internal'));
+    expect(segmentName(SERVICE_ID, 'internal')).not.toBe(segmentName(SERVICE_ID, 'public'));
+    const long = (c: string) => segmentName(SERVICE_ID, `${'n'.repeat(60)}${c}`);
+    expect(long('a')).toMatch(SEGMENT_NAME);
+    expect(long('a')).toHaveLength(64);
+    expect(long('a')).not.toBe(long('b'));
   });
 
   it('checks and builds each VEE from its own host\'s catalogue when hosts differ (libvirt files vs. simulated)', () => {

@@ -97,7 +97,7 @@ export function planDeployment(input: DeploymentInput): DeploymentPlan {
         const id = input.ids.next();
         const domain = domainName(input.service.name, tier.name, a.index, input.service.id);
         const consoleLog = consoleLogPath(input.consoleDir, domain);
-        const spec = buildDomainSpec(tier, { id, domain, consoleLog }, imageFor(a.hostId, tier.image.ref));
+        const spec = buildDomainSpec(tier, { serviceId: input.service.id, id, domain, consoleLog }, imageFor(a.hostId, tier.image.ref));
         return { id, tier: tier.name, index: a.index, hostId: a.hostId, domain, consoleLog, spec };
       }),
   }));

@@ -1,3 +1,4 @@
+import { type HostFeatures } from '../ports/hypervisor.port';
 import { type ErrorDetail } from '../shared/domain-error';
 
 import { DEFAULT_OVERCOMMIT, type HostHealth, type OvercommitRatios, type Resources } from '../placement/placement-types';
@@ -17,6 +18,8 @@ export interface HostRecord {
   labels: Record<string, string>;
   overcommit: OvercommitRatios;
   capacity: HostCapacity;
+  /** Probed at registration (e.g. whether the host enforces the tiers' bandwidth). */
+  features: HostFeatures;
   health: HostHealth;
   createdAt: Date;
   updatedAt: Date;

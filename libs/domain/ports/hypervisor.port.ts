@@ -46,11 +46,28 @@ export interface DiskSpec {
   baseImage?: BaseImageRef;
 }
 
-/** One network a domain joins, with its guaranteed bandwidth. */
+/**
+ * One network a domain joins, with its guaranteed bandwidth. The interface is attached to `segment`, an isolated
+ * layer-2 network on the host (no route out, no DHCP) that only the domains naming the same segment share: the
+ * broker gives each service's networks their own segments. The adapter creates a segment with the first domain
+ * defined on it and removes it when the last such domain is undefined.
+ */
 export interface NetworkSpec {
   /** Unique within the domain. */
   name: string;
+  /** The host-wide name of the isolated segment: letters, digits, '.', '_' and '-', at most 64 characters. */
+  segment: string;
+  /** Enforced where {@link HostFeatures.bandwidthQoS} says so. */
   bandwidthMbps?: number;
+}
+
+/** Segment names the port accepts (also valid libvirt network names). */
+export const SEGMENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What a host can do beyond running domains. */
+export interface HostFeatures {
+  /** Whether `bandwidthMbps` is enforced on this host, and why not when it is not (e.g. the kernel lacks a qdisc). */
+  bandwidthQoS: { enforced: true } | { enforced: false; reason: string };
 }
 
 /** Boot from the first disk, or directly from a kernel file on the host (the small test guests). */
@@ -136,6 +153,10 @@ export interface HypervisorInspector {
   /** The host's URI as the adapter spells it (canonical form); pass it to another host's `migrate`. */
   readonly uri: string;
   capacity(): Promise<HostCapacity>;
+  /** Probed once per connection at most. */
+  features(): Promise<HostFeatures>;
+  /** The isolated network segments that domains of this host use (see {@link NetworkSpec.segment}). */
+  segments(): Promise<string[]>;
   /** Rejects 'not-found' for an unknown domain. */
   info(name: string): Promise<DomainInfo>;
   /** Every domain defined or running on the host (including ones the broker did not create). */
@@ -212,7 +233,7 @@ export interface HypervisorFactory {
 
 /** Operation names, for errors, logs and failure injection. */
 export type HypervisorOperation =
-  | 'connect' | 'capacity' | 'info' | 'list' | 'define' | 'start' | 'shutdown' | 'destroy' | 'undefine' | 'pause' | 'resume'
+  | 'connect' | 'capacity' | 'features' | 'segments' | 'info' | 'list' | 'define' | 'start' | 'shutdown' | 'destroy' | 'undefine' | 'pause' | 'resume'
   | 'snapshotCreate' | 'snapshotRevert' | 'snapshotDelete' | 'snapshotList' | 'save' | 'restore' | 'migrate';
 
 /**

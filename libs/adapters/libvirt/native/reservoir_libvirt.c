@@ -17,6 +17,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,6 +275,58 @@ static int op_migrate(job_t *j) {
   return rc < 0 ? -1 : 0;
 }
 
+/* ---- networks: the per-service isolated segments ---- */
+
+/* s[0] = network name, s[1] = its XML: defined when missing, started when inactive. Idempotent. */
+static int op_network_ensure(job_t *j) {
+  virNetworkPtr n = virNetworkLookupByName(j->conn, j->s[0]);
+  if (!n) {
+    virResetLastError();
+    n = virNetworkDefineXML(j->conn, j->s[1]);
+    if (!n) return fail(j);
+  }
+  int active = virNetworkIsActive(n);
+  int rc = active == 1 ? 0 : (active < 0 ? -1 : virNetworkCreate(n));
+  if (rc < 0) fail(j);
+  virNetworkFree(n);
+  return rc < 0 ? -1 : 0;
+}
+
+/* s[0] = network name: stopped when active, then undefined. */
+static int op_network_remove(job_t *j) {
+  virNetworkPtr n = virNetworkLookupByName(j->conn, j->s[0]);
+  if (!n) return fail(j);
+  int rc = 0;
+  if (virNetworkIsActive(n) == 1) rc = virNetworkDestroy(n);
+  if (rc == 0 && virNetworkIsPersistent(n) == 1) rc = virNetworkUndefine(n);
+  if (rc < 0) fail(j);
+  virNetworkFree(n);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Every network on the host, active or not, as "name\nbridge" (bridge empty when libvirt names none). */
+static int op_network_list(job_t *j) {
+  virNetworkPtr *nets = NULL;
+  int n = virConnectListAllNetworks(j->conn, &nets, 0);
+  if (n < 0) return fail(j);
+  j->strs = calloc(n > 0 ? n : 1, sizeof(char *));
+  for (int i = 0; i < n; i++) {
+    const char *name = virNetworkGetName(nets[i]);
+    char *bridge = virNetworkGetBridgeName(nets[i]);
+    if (!bridge) virResetLastError();
+    if (name) {
+      size_t len = strlen(name) + (bridge ? strlen(bridge) : 0) + 2;
+      j->strs[j->count] = malloc(len);
+      snprintf(j->strs[j->count++], len, "%s\n%s", name, bridge ? bridge : "");
+    }
+    free(bridge);
+    virNetworkFree(nets[i]);
+  }
+  free(nets);
+  j->kind = R_STRS;
+  return 0;
+}
+
 /* ---- JS side: argument parsing, promise settling ---- */
 
 static void execute(napi_env env, void *data) {
@@ -401,6 +454,9 @@ static const op_t OPS[] = {
   { "snapshotApply", op_snapshot_apply, "hsssf" },
   { "snapshotList", op_snapshot_list, "hs" },
   { "migrate", op_migrate, "hssssf" },
+  { "networkEnsure", op_network_ensure, "hss" },
+  { "networkRemove", op_network_remove, "hs" },
+  { "networkList", op_network_list, "h" },
 };
 
 static handle_t *get_handle(napi_env env, napi_value v) {

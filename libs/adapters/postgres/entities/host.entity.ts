@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { type HostFeatures } from '@reservoir/domain/ports/hypervisor.port';
 
 /** Row of `hosts`. Mapped to the domain HostRecord by host.mapper.ts. */
 @Entity({ name: 'hosts' })
@@ -32,6 +33,9 @@ export class HostEntity {
 
   @Column({ name: 'disk_gib', type: 'bigint' })
   diskGiB!: string;
+
+  @Column({ type: 'jsonb' })
+  features!: HostFeatures;
 
   @Column({ type: 'text' })
   health!: string;

@@ -1,6 +1,7 @@
 import { CreateServices1764057600000 } from './1764057600000-create-services';
 import { CreateHosts1764072000000 } from './1764072000000-create-hosts';
 import { CreateVees1764158400000 } from './1764158400000-create-vees';
+import { AddHostFeatures1764849600000 } from './1764849600000-add-host-features';
 
 /** Every migration, oldest first. The schema comes only from these (never `synchronize`). */
-export const MIGRATIONS = [CreateServices1764057600000, CreateHosts1764072000000, CreateVees1764158400000];
+export const MIGRATIONS = [CreateServices1764057600000, CreateHosts1764072000000, CreateVees1764158400000, AddHostFeatures1764849600000];
