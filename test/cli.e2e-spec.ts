@@ -78,7 +78,7 @@ describeWithPostgres('reservoir submit / get / list / delete against a broker', 
     expect(await runCli(['submit', join(EXAMPLES, 'web-shop.xml')], io, env)).toBe(0);
     const { id } = JSON.parse(io.out[0] as string) as { id: string };
     const got = capture();
-    expect(await runCli(['get', id], got, env)).toBe(0);
+    expect(await runCli(['get', id, '--json'], got, env)).toBe(0);
     // Deployment runs in the background; with no hosts registered it ends failed (placement: no hosts).
     expect(JSON.parse(got.out.join('\n'))).toMatchObject({ id, name: 'web-shop', phase: expect.stringMatching(/^(accepted|placing|failed)$/) });
     const xml = capture();

@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from './args';
 import { consoleOutput, type Output } from './output';
 import { validateCommand } from './commands/validate.command';
 import { deleteCommand, getCommand, listCommand, submitCommand } from './commands/service.commands';
+import { watchCommand } from './commands/watch.command';
 import { demoCommand } from './commands/demo.command';
 import { hostsCommand } from './commands/host.commands';
 import { BrokerUnreachableError } from './commands/broker-client';
@@ -11,8 +12,12 @@ const USAGE = `usage: reservoir <command> [options]
   validate FILE [--max-bytes N] [--max-depth N] [--json]
                               check a service manifest offline (exit 0 valid, 1 rejected, 2 usage)
   submit FILE [--broker URL]  submit a manifest to a site broker
-  get ID [--broker URL] [--manifest]
-                              show a service (or its original manifest)
+  get ID [--broker URL] [--json | --manifest]
+                              show a service and its VEEs as a table (or as JSON, or its original manifest)
+  watch ID [--broker URL] [--interval-ms N] [--timeout-ms N]
+                              print each transition of a service and its VEEs until it settles
+                              (exit 0 running or deleted, 1 failed or timed out; default poll 500 ms,
+                              timeout 600000 ms, 0 waits for ever)
   list [--broker URL] [--limit N] [--offset N] [--json]
                               list the broker's services
   delete ID [--broker URL]    delete a service
@@ -30,7 +35,8 @@ type Command = (args: ReturnType<typeof parseArgs>, out: Output, env: Record<str
 const COMMANDS: Record<string, { run: Command; flags: string[] }> = {
   validate: { run: validateCommand, flags: ['json'] },
   submit: { run: submitCommand, flags: [] },
-  get: { run: getCommand, flags: ['manifest'] },
+  get: { run: getCommand, flags: ['manifest', 'json'] },
+  watch: { run: watchCommand, flags: [] },
   list: { run: listCommand, flags: ['json'] },
   delete: { run: deleteCommand, flags: [] },
   hosts: { run: hostsCommand, flags: ['json'] },

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type ParsedArgs, UsageError, optionInt, optionString, rejectUnknown } from '../args';
 import { formatErrors, type Output } from '../output';
+import { formatService, type ServiceJson } from '../service-format';
 import { type ApiAnswer, BrokerClient } from './broker-client';
 import { DEFAULT_MAX_BYTES } from './validate.command';
 
@@ -46,15 +47,18 @@ export async function submitCommand(args: ParsedArgs, out: Output, env: Record<s
   return 0;
 }
 
-/** `reservoir get ID [--broker URL] [--manifest]` */
+/** `reservoir get ID [--broker URL] [--manifest] [--json]`: a table of the service and its VEEs by default. */
 export async function getCommand(args: ParsedArgs, out: Output, env: Record<string, string | undefined>): Promise<number> {
-  rejectUnknown(args, ['broker', 'manifest']);
+  rejectUnknown(args, ['broker', 'manifest', 'json']);
   const [id, ...extra] = args.positionals;
-  if (!id || extra.length > 0) throw new UsageError('usage: reservoir get ID [--broker URL] [--manifest]');
+  if (!id || extra.length > 0) throw new UsageError('usage: reservoir get ID [--broker URL] [--json | --manifest]');
+  if (args.options.has('manifest') && args.options.has('json')) throw new UsageError('--json and --manifest exclude each other');
   const suffix = args.options.has('manifest') ? '/manifest' : '';
   const answer = await client(args, env).request('GET', `/v1/services/${encodeURIComponent(id)}${suffix}`);
   if (answer.status !== 200) return reportFailure(answer, out);
-  out.log(suffix ? answer.text : JSON.stringify(answer.body, null, 2));
+  if (suffix) out.log(answer.text);
+  else if (args.options.has('json')) out.log(JSON.stringify(answer.body, null, 2));
+  else out.log(formatService(answer.body as ServiceJson).join('\n'));
   return 0;
 }
 
