@@ -201,4 +201,24 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
     expect(existsSync(join(DISK_DIR, `${db.domain}-data.qcow2`))).toBe(false);
     expect(segmentsOf(shopId)).toEqual([]);
   }, 300_000);
+
+  it('fails, creating nothing, when the manifest\'s image digest differs from the catalogue\'s or the tier fits nowhere', async () => {
+    const before = domainNames(true);
+    const wrong = 'f'.repeat(64);
+    const cases: [string, string, RegExp][] = [
+      ['digest', renamed('minimal.xml', `${SERVICE}-digest`).toString('utf8').replace('format="qcow2"', `format="qcow2" sha256="${wrong}"`), new RegExp(`image 'counter' has sha256 [0-9a-f]{64}, the manifest asks for ${wrong}`)],
+      ['size', renamed('minimal.xml', `${SERVICE}-huge`).toString('utf8').replace('memory-mib="64"', 'memory-mib="1048576"'), /^host libvirt-1: VEE needs 1048576 MiB memory/],
+    ];
+    for (const [, xml, reason] of cases) {
+      const id: string = (await http().post('/v1/services').set('content-type', XML).send(xml).expect(201)).body.id;
+      const failed = await until('the service failed', async () => {
+        const s = await service(id);
+        return s.phase === 'failed' ? s : undefined;
+      });
+      expect(failed.vees).toEqual([]);
+      expect(failed.placementErrors[0].reasons).toEqual(expect.arrayContaining([expect.stringMatching(reason)]));
+      await http().delete(`/v1/services/${id}`).expect(204);
+    }
+    expect(domainNames(true)).toEqual(before);
+  }, 60_000);
 });

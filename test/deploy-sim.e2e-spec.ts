@@ -139,6 +139,15 @@ describeWithPostgres('deploying services on simulated hosts', () => {
     expect(await simDomains()).toEqual([]);
   });
 
+  it('fails a service whose image digest differs from the catalogue\'s, before creating anything', async () => {
+    const wrong = '0'.repeat(64);
+    const xml = renamed('minimal.xml', 'bad-digest').toString('utf8').replace('format="qcow2"', `format="qcow2" sha256="${wrong}"`);
+    const failed = await settled((await submit(xml)).id, 'failed');
+    expect(failed.vees).toEqual([]);
+    expect(failed.placementErrors).toEqual([{ tier: 'counter', reasons: [expect.stringMatching(new RegExp(`image 'counter' has sha256 [0-9a-f]{64}, the manifest asks for ${wrong}`))] }]);
+    expect(await simDomains()).toEqual([]);
+  });
+
   it('places around a host that does not answer, and fails clearly when none does', async () => {
     for (const h of HOSTS) broker.infra.sim.killHost(h.name);
     const xml = renamed('minimal.xml', 'all-down');
