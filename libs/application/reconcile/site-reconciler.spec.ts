@@ -85,6 +85,9 @@ describe('SiteReconciler', () => {
     });
     await conn.start('someone-elses-vm');
     await t.reconciler.runOnce();
+    // One pass is not enough: a domain between its define and its VEE record looks the same for a moment.
+    expect(t.reconciler.orphans()).toEqual([]);
+    await t.reconciler.runOnce();
     await t.reconciler.runOnce();
     expect(t.reconciler.orphans()).toEqual([
       expect.objectContaining({ host: 'h3', domain: 'someone-elses-vm', state: 'running', firstSeenAt: t.clock.now() }),

@@ -43,6 +43,8 @@ export class SiteReconciler {
   private readonly queue: KeyedWorkQueue;
   private readonly repair: VeeRepair;
   private readonly orphanReports = new Map<string, Map<string, OrphanReport>>();
+  /** Unowned domains seen on the last pass only, with when: reported if the next pass sees them unowned too. */
+  private readonly orphanCandidates = new Map<string, Map<string, Date>>();
   private stopTimer: () => void = () => undefined;
   private unsubscribe: () => void = () => undefined;
 
@@ -86,6 +88,7 @@ export class SiteReconciler {
     try {
       const hosts = await this.d.hosts.list();
       for (const id of this.orphanReports.keys()) if (!hosts.some((h) => h.id === id)) this.orphanReports.delete(id);
+      for (const id of this.orphanCandidates.keys()) if (!hosts.some((h) => h.id === id)) this.orphanCandidates.delete(id);
       for (const h of hosts) this.queue.add(h.id);
     } catch (err) {
       this.d.log(`reconcile: cannot list hosts: ${describeError(err)}`);
@@ -97,6 +100,7 @@ export class SiteReconciler {
     const host = await this.d.hosts.get(hostId);
     if (!host) {
       this.orphanReports.delete(hostId);
+      this.orphanCandidates.delete(hostId);
       return;
     }
     const observed = await this.observe(host);
@@ -145,16 +149,29 @@ export class SiteReconciler {
     return phases;
   }
 
+  /**
+   * A domain is reported once it was unowned on two passes in a row: the host's domains and the VEE records are
+   * read at different moments, so a domain caught between a deployment's define and its record (or a deletion's
+   * record and its undefine) is not mistaken for an orphan.
+   */
   private recordOrphans(host: HostRecord, actions: readonly ReconcileAction[]): void {
     const now = this.d.clock.now();
     const before = this.orphanReports.get(host.id) ?? new Map<string, OrphanReport>();
+    const seenBefore = this.orphanCandidates.get(host.id) ?? new Map<string, Date>();
     const after = new Map<string, OrphanReport>();
+    const candidates = new Map<string, Date>();
     for (const a of actions) {
       if (a.type !== 'report-orphan') continue;
-      const seen = before.get(a.domain);
-      if (!seen) this.d.log(`reconcile: domain '${a.domain}' (${a.state}) on host ${host.name} belongs to no VEE; reported, left alone`);
-      after.set(a.domain, { hostId: host.id, host: host.name, domain: a.domain, uuid: a.uuid, state: a.state, firstSeenAt: seen?.firstSeenAt ?? now, lastSeenAt: now });
+      const reported = before.get(a.domain);
+      const firstSeenAt = reported?.firstSeenAt ?? seenBefore.get(a.domain);
+      if (firstSeenAt === undefined) {
+        candidates.set(a.domain, now);
+        continue;
+      }
+      if (!reported) this.d.log(`reconcile: domain '${a.domain}' (${a.state}) on host ${host.name} belongs to no VEE; reported, left alone`);
+      after.set(a.domain, { hostId: host.id, host: host.name, domain: a.domain, uuid: a.uuid, state: a.state, firstSeenAt, lastSeenAt: now });
     }
     this.orphanReports.set(host.id, after);
+    this.orphanCandidates.set(host.id, candidates);
   }
 }
