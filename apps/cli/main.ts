@@ -6,6 +6,7 @@ import { watchCommand } from './commands/watch.command';
 import { demoCommand } from './commands/demo.command';
 import { hostsCommand } from './commands/host.commands';
 import { BrokerUnreachableError } from './commands/broker-client';
+import { keygenCommand } from './commands/keygen.command';
 
 const USAGE = `usage: reservoir <command> [options]
 
@@ -27,6 +28,9 @@ const USAGE = `usage: reservoir <command> [options]
                               register a host (sim://NAME?vcpu=8&memory-mib=16384&disk-gib=200 simulates one)
   hosts rm ID                 remove a host
   demo [--exit]               start a local site broker and submit the example manifests
+  keygen SITE_ID --out DIR [--endpoint URL]
+                              write a site's Ed25519 key pair (DIR/site.key mode 0600, DIR/site.pub) and print
+                              its entry for the federation file as the last line
 
 The broker URL defaults to $RESERVOIR_BROKER_URL, then http://127.0.0.1:8080.`;
 
@@ -41,6 +45,7 @@ const COMMANDS: Record<string, { run: Command; flags: string[] }> = {
   delete: { run: deleteCommand, flags: [] },
   hosts: { run: hostsCommand, flags: ['json'] },
   demo: { run: demoCommand, flags: ['exit'] },
+  keygen: { run: keygenCommand, flags: [] },
 };
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 rejected or failed, 2 usage error). */

@@ -3,6 +3,7 @@ import { type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type BrokerConfig } from '@reservoir/config';
+import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
 import { AppModule } from './app.module';
 import { type Infrastructure, openInfrastructure } from './infrastructure';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
@@ -27,8 +28,8 @@ export interface RunningBroker {
  * the OpenAPI document at /docs, and starts the reconcile loop. Used by main.ts, the demo and the e2e tests alike.
  * `close` stops the loop, cancels deployments under way (they roll back), then closes connections, the app and the store.
  */
-export async function startBroker(config: BrokerConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<RunningBroker> {
-  const infra = await openInfrastructure(config, (line) => console.error(line));
+export async function startBroker(config: BrokerConfig, opts: { logger?: LogLevel[] | false; bus?: EventBus } = {}): Promise<RunningBroker> {
+  const infra = await openInfrastructure(config, (line) => console.error(line), opts.bus);
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(AppModule.forRoot(config, infra), { logger: opts.logger ?? ['error', 'warn', 'log'] });

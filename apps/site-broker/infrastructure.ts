@@ -32,12 +32,16 @@ export interface Infrastructure {
 export const systemClock: Clock = { now: () => new Date() };
 export const uuidGenerator: IdGenerator = { next: () => randomUUID() };
 
-/** Opens the store (running migrations) and the bus; on any failure closes what was opened. */
-export async function openInfrastructure(config: BrokerConfig, log: (line: string) => void): Promise<Infrastructure> {
+/**
+ * Opens the store (running migrations) and the bus; on any failure closes what was opened. A `sharedBus` (several
+ * in-process sites on one MemoryEventBus: the demo federation, tests) is used instead of opening one, and is left
+ * open on close: its owner closes it.
+ */
+export async function openInfrastructure(config: BrokerConfig, log: (line: string) => void, sharedBus?: EventBus): Promise<Infrastructure> {
   const dataSource = await openDataSource(config.store);
   let bus: EventBus;
   try {
-    bus = await openBus(config, log);
+    bus = sharedBus ?? (await openBus(config, log));
   } catch (err) {
     await dataSource.destroy();
     throw err;
@@ -56,7 +60,7 @@ export async function openInfrastructure(config: BrokerConfig, log: (line: strin
     schemaValidator,
     async close() {
       await schemaValidator.close();
-      await bus.close();
+      if (!sharedBus) await bus.close();
       await dataSource.destroy();
     },
   };

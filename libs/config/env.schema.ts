@@ -16,6 +16,19 @@ export interface BrokerConfig {
   reconcile: { periodMs: number };
   /** The libvirt hosts' image catalogue: a directory with catalogue.json (scripts/libvirt/build-images.sh). */
   images: { dir: string };
+  /**
+   * RS-RS security (docs/rsrs-protocol.md): this site's private key file, the federation file and the clock
+   * window. Absent for a broker that runs alone (neither file set).
+   */
+  federation?: FederationEnv;
+}
+
+/** Where a federated site finds its key and its peers; the files are read by libs/adapters/federation. */
+export interface FederationEnv {
+  siteKeyFile: string;
+  federationFile: string;
+  /** How far a message's sentAt may be from this site's clock, either way. */
+  clockWindowMs: number;
 }
 
 export interface EnvVarSpec {
@@ -40,4 +53,7 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_START_TIMEOUT_MS', default: '60000', help: 'how long a started VEE may take to report running, 100-3600000' },
   { name: 'RESERVOIR_IMAGE_DIR', default: '<repo>/.services/images', help: "directory of the libvirt hosts' image catalogue (catalogue.json)" },
   { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
+  { name: 'RESERVOIR_SITE_KEY_FILE', help: "this site's Ed25519 private key (PEM PKCS#8, mode 0600; `reservoir keygen` writes it); unset = runs alone" },
+  { name: 'RESERVOIR_FEDERATION_FILE', help: 'JSON {"sites":[{"id","publicKey","endpoint"?}]} of every federated site, this one too; unset = runs alone' },
+  { name: 'RESERVOIR_CLOCK_WINDOW_MS', default: '300000', help: "how far an RS-RS message's sentAt may be from this site's clock, 1000-86400000" },
 ];

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { type BrokerConfig } from './env.schema';
+import { type BrokerConfig, type FederationEnv } from './env.schema';
 import { findShippedFile } from './repo-paths';
 
 export type Env = Record<string, string | undefined>;
@@ -71,6 +71,7 @@ export function loadConfig(env: Env): BrokerConfig {
     },
     reconcile: { periodMs: r.int('RESERVOIR_RECONCILE_PERIOD_MS', 2000, 50, 3_600_000) },
     images: { dir: r.str('RESERVOIR_IMAGE_DIR') ?? defaultImageDir() },
+    federation: readFederation(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -109,4 +110,16 @@ function readBus(r: Reader): BrokerConfig['bus'] {
   if (brokers.length === 0) r.fail('RESERVOIR_KAFKA_BROKERS: required when RESERVOIR_BUS=kafka (e.g. 127.0.0.1:9092)');
   for (const b of brokers) if (!HOST_PORT.test(b)) r.fail(`RESERVOIR_KAFKA_BROKERS: ${JSON.stringify(b)} is not host:port`);
   return { kind, brokers, partitions, replicationFactor };
+}
+
+/** Both files or neither: a site that signs must know its peers, and one that verifies must be able to sign. */
+function readFederation(r: Reader): FederationEnv | undefined {
+  const clockWindowMs = r.int('RESERVOIR_CLOCK_WINDOW_MS', 300_000, 1000, 86_400_000);
+  const siteKeyFile = r.str('RESERVOIR_SITE_KEY_FILE');
+  const federationFile = r.str('RESERVOIR_FEDERATION_FILE');
+  if (siteKeyFile === undefined && federationFile === undefined) return undefined;
+  if (siteKeyFile === undefined) r.fail('RESERVOIR_SITE_KEY_FILE: required when RESERVOIR_FEDERATION_FILE is set (reservoir keygen writes one)');
+  if (federationFile === undefined) r.fail('RESERVOIR_FEDERATION_FILE: required when RESERVOIR_SITE_KEY_FILE is set');
+  if (siteKeyFile === undefined || federationFile === undefined) return undefined;
+  return { siteKeyFile, federationFile, clockWindowMs };
 }

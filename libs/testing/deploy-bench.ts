@@ -62,10 +62,11 @@ export async function deployBench() {
       capacity: { vcpu: 8, memoryMiB: 4096, diskGiB: 100 }, features: { bandwidthQoS: { enforced: true } }, health: 'up', createdAt: clock.now(), updatedAt: clock.now(),
     });
   }
-  const submit = async (definition: ServiceDefinition): Promise<ServiceRecord> => {
+  const submit = async (definition: ServiceDefinition, replicaOf?: ServiceRecord['replicaOf']): Promise<ServiceRecord> => {
     const now = clock.now();
     const record: ServiceRecord = {
       id: ids.next(), siteId: 'test', name: definition.name, phase: 'accepted', definition, manifest: new Uint8Array(), createdAt: now, updatedAt: now,
+      ...(replicaOf ? { replicaOf } : {}),
     };
     await services.create(record, { from: null, to: 'accepted', reason: 'manifest accepted', at: now });
     return record;

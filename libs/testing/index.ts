@@ -3,3 +3,4 @@ export * from './broker-harness';
 export * from './fakes';
 export * from './manifest-builders';
 export * from './fakes-deploy';
+export * from './fakes-federation';

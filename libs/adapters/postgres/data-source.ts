@@ -5,13 +5,15 @@ import { ServicePhaseHistoryEntity } from './entities/service-phase-history.enti
 import { HostEntity } from './entities/host.entity';
 import { VeeEntity } from './entities/vee.entity';
 import { VeePhaseHistoryEntity } from './entities/vee-phase-history.entity';
+import { ContractEntity } from './entities/contract.entity';
+import { ContractHistoryEntity } from './entities/contract-history.entity';
 import { MIGRATIONS } from './migrations';
 import { createPgliteDriver } from './embedded/pglite-pool';
 
 /** Where the broker keeps its data: a PostgreSQL server, or the embedded PGlite store in a directory. */
 export type StoreLocation = { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
 
-export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity, VeeEntity, VeePhaseHistoryEntity];
+export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity, VeeEntity, VeePhaseHistoryEntity, ContractEntity, ContractHistoryEntity];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations (never `synchronize`).

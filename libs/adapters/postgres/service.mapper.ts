@@ -15,6 +15,7 @@ export function toServiceEntity(r: ServiceRecord): ServiceEntity {
   e.definition = r.definition;
   e.manifestXml = Buffer.from(r.manifest);
   e.placementErrors = r.placementErrors ?? null;
+  e.replicaOf = r.replicaOf ?? null;
   e.createdAt = r.createdAt;
   e.updatedAt = r.updatedAt;
   return e;
@@ -30,6 +31,7 @@ export function toServiceRecord(e: ServiceEntity): ServiceRecord {
     // pg yields a Buffer, PGlite a Uint8Array: normalise to a fresh Uint8Array view.
     manifest: new Uint8Array(e.manifestXml),
     ...(e.placementErrors ? { placementErrors: e.placementErrors as PlacementError[] } : {}),
+    ...(e.replicaOf ? { replicaOf: e.replicaOf } : {}),
     createdAt: new Date(e.createdAt),
     updatedAt: new Date(e.updatedAt),
   };

@@ -28,6 +28,24 @@ describe('DeployService', () => {
     }
   });
 
+  it('deploys a replica of another site\'s service with its checkpoint and live-standby tiers as paused standbys', async () => {
+    const b = await deployBench();
+    const definition = webShopDefinition('replica');
+    const protections = { 'web-servers': 'restart', 'app-servers': 'checkpoint', 'db-servers': 'live-standby' } as const;
+    const tiers = definition.tiers.map((t) => ({ ...t, qos: { ...t.qos, protection: protections[t.name as keyof typeof protections] } }));
+    const service = await b.submit({ ...definition, tiers }, { site: 'site-a', serviceId: 'primary-service', contractId: 'contract-1' });
+    await b.deploy.execute(service.id);
+    expect((await b.services.get(service.id))?.phase).toBe('running');
+    const vees = await b.vees.listByService(service.id);
+    const byTier = (tier: string) => vees.filter((v) => v.tier === tier).map((v) => `${v.role}/${v.phase}`);
+    expect(byTier('web-servers')).toEqual(['active/running', 'active/running']);
+    expect(byTier('app-servers')).toEqual(['standby/standby', 'standby/standby']);
+    expect(byTier('db-servers')).toEqual(['standby/standby']);
+    for (const v of vees.filter((x) => x.role === 'standby')) {
+      expect((await (await b.sim.connect(`sim://${v.hostName}`)).info(v.domain)).state).toBe('paused');
+    }
+  });
+
   it('fails an unplaceable service with per-host reasons and creates nothing', async () => {
     const b = await deployBench();
     const service = await b.submit({ ...webShopDefinition('big'), tiers: [deployTier('huge', { memoryMiB: 8192 })], relations: [] });

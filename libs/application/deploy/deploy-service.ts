@@ -1,3 +1,5 @@
+import { replicaRoleOf } from '@reservoir/domain/federation/negotiation';
+import { type VeeRole } from '@reservoir/domain/vee/vee-record';
 import { planDeployment, type PlacementError, type PlannedVee, type TierStep } from '@reservoir/domain/deploy';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
 import { type ImageInfo } from '@reservoir/domain/ports/image-catalogue.port';
@@ -93,12 +95,13 @@ export class DeployService {
   private async deployVee(service: ServiceRecord, planned: PlannedVee, host: HostRecord | undefined, created: VeeRecord[]): Promise<void> {
     if (!host) throw new Error(`VEE ${planned.domain}: host ${planned.hostId} is no longer registered`);
     const where = `VEE ${planned.domain} on host ${host.name}`;
+    const role = veeRole(service, planned.tier);
     try {
       const conn = await this.d.connections.get(host);
       const vee = await this.d.veePhases.create(
         {
           id: planned.id, serviceId: service.id, serviceName: service.name, tier: planned.tier, index: planned.index,
-          hostId: host.id, hostName: host.name, role: 'active', domain: planned.domain, consoleLog: planned.consoleLog, spec: planned.spec,
+          hostId: host.id, hostName: host.name, role, domain: planned.domain, consoleLog: planned.consoleLog, spec: planned.spec,
         },
         'deploy',
       );
@@ -107,7 +110,10 @@ export class DeployService {
       const starting = await this.d.veePhases.move(vee, { type: 'start-requested' }, 'deploy');
       if (!starting) throw new Error('its record changed meanwhile');
       await startAndWait(conn, planned.domain, this.d.start);
-      if (!(await this.d.veePhases.move(starting, { type: 'started' }, 'deploy'))) throw new Error('its record changed meanwhile');
+      // A warm standby (a replica site's copy of a checkpoint or live-standby tier) boots, then waits paused.
+      if (role === 'standby') await conn.pause(planned.domain);
+      const ready = role === 'standby' ? { type: 'standby-ready' as const } : { type: 'started' as const };
+      if (!(await this.d.veePhases.move(starting, ready, 'deploy'))) throw new Error('its record changed meanwhile');
     } catch (err) {
       throw new Error(`${where}: ${describeError(err)}`, { cause: err });
     }
@@ -129,4 +135,14 @@ export class DeployService {
     }
     return leftovers;
   }
+}
+
+/**
+ * Every VEE of a service this site owns is active; at a replica site, tiers whose protection keeps standbys
+ * (checkpoint, live-standby) run as warm standbys instead (negotiation's replicaRoleOf).
+ */
+function veeRole(service: ServiceRecord, tier: string): VeeRole {
+  if (!service.replicaOf) return 'active';
+  const protection = service.definition.tiers.find((t) => t.name === tier)?.qos.protection ?? 'none';
+  return replicaRoleOf(protection);
 }

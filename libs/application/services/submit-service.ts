@@ -1,6 +1,6 @@
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { transitionService } from '@reservoir/domain/service/service-phase';
-import { type ServiceRecord } from '@reservoir/domain/service/service-record';
+import { type ReplicaOrigin, type ServiceRecord } from '@reservoir/domain/service/service-record';
 import { type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { type Clock, type IdGenerator } from '@reservoir/domain/ports/clock.port';
 import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
@@ -34,7 +34,8 @@ export class SubmitService {
     private readonly onAccepted: (record: ServiceRecord) => void = () => undefined,
   ) {}
 
-  async execute(manifest: Uint8Array): Promise<ServiceRecord> {
+  /** `replicaOf`: the service is accepted as another site's replica (RS-RS ReplicaShip), not as a user's. */
+  async execute(manifest: Uint8Array, options: { replicaOf?: ReplicaOrigin } = {}): Promise<ServiceRecord> {
     const result = await this.validator.validate(manifest);
     if (!result.ok) throw new ManifestRejectedError(result.errors, result.tooLarge === true);
     const transition = transitionService(undefined, { type: 'submitted' });
@@ -47,6 +48,7 @@ export class SubmitService {
       phase: transition.next,
       definition: result.definition,
       manifest,
+      ...(options.replicaOf ? { replicaOf: options.replicaOf } : {}),
       createdAt: now,
       updatedAt: now,
     };

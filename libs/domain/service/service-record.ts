@@ -14,8 +14,17 @@ export interface ServiceRecord {
   manifest: Uint8Array;
   /** Why the service could not be placed (per tier, one reason per host); set when it failed placing. */
   placementErrors?: PlacementError[];
+  /** Set when this site runs the service as a replica of another site's (primary's) service, under a contract. */
+  replicaOf?: ReplicaOrigin;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Whose replica a service is: the primary site, its service id there, and the contract it runs under. */
+export interface ReplicaOrigin {
+  site: string;
+  serviceId: string;
+  contractId: string;
 }
 
 /** One logged phase transition. */

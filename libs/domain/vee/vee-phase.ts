@@ -13,6 +13,7 @@ export type VeePhase =
   | 'failed'
   | 'recovering'
   | 'lost'
+  | 'standby'
   | 'deleted';
 
 /** What happened to a VEE. Reasons travel into the history row. */
@@ -20,6 +21,8 @@ export type VeeEvent =
   | { type: 'defined' }
   | { type: 'start-requested' }
   | { type: 'started'; reason?: string }
+  /** A standby copy booted and was paused, ready to take over (role `standby`, never phase `running`). */
+  | { type: 'standby-ready'; reason?: string }
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'checkpoint-started' }
@@ -58,6 +61,8 @@ export function transitionVee(phase: VeePhase | undefined, event: VeeEvent): Vee
       return when(['defined'], 'starting', 'start requested');
     case 'started':
       return when(['starting', 'recovering', 'failed'], 'running', event.reason ?? 'domain running');
+    case 'standby-ready':
+      return when(['starting'], 'standby', event.reason ?? 'standby ready (booted, paused)');
     case 'paused':
       return when(['running'], 'paused', 'paused');
     case 'resumed':

@@ -25,6 +25,9 @@ export class ServiceEntity {
   @Column({ name: 'placement_errors', type: 'jsonb', nullable: true })
   placementErrors!: object[] | null;
 
+  @Column({ name: 'replica_of', type: 'jsonb', nullable: true })
+  replicaOf!: { site: string; serviceId: string; contractId: string } | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
