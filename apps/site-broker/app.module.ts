@@ -21,7 +21,8 @@ import { KeyedMutex } from '@reservoir/application/deploy/keyed-mutex';
 import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-recorder';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
 import { type Infrastructure, systemClock, uuidGenerator } from './infrastructure';
-import { BROKER_CONFIG, CLOCK, DEPLOY_DEPS, EVENT_BUS, ID_GENERATOR, SERVICE_STORE } from './tokens';
+import { BROKER_CONFIG, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE } from './tokens';
+import { createFederatedSite } from './federation/federated-site.factory';
 import { ServicesController } from './services/services.controller';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
@@ -97,6 +98,12 @@ export class AppModule {
           inject: [DEPLOY_DEPS, CLOCK, ID_GENERATOR],
           useFactory: (d: DeployDeps, c: Clock, i: IdGenerator) =>
             new HostRegistry(d.hosts, infra.hypervisors, c, i, (hostId) => d.vees.countOnHost(hostId)),
+        },
+        {
+          provide: FEDERATED_SITE,
+          inject: [DEPLOY_DEPS, SubmitService, DeleteService, CLOCK, ID_GENERATOR],
+          useFactory: (deploy: DeployDeps, submit: SubmitService, remove: DeleteService, clock: Clock, ids: IdGenerator) =>
+            createFederatedSite(config, infra, { deploy, submit, remove, clock, ids }, log) ?? null,
         },
         {
           provide: ServiceQueries,

@@ -9,7 +9,8 @@ import { type Infrastructure, openInfrastructure } from './infrastructure';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
 import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
 import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
-import { DEPLOY_DEPS } from './tokens';
+import { DEPLOY_DEPS, FEDERATED_SITE } from './tokens';
+import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 
 export interface RunningBroker {
   app: INestApplication;
@@ -18,6 +19,8 @@ export interface RunningBroker {
   reconciler: SiteReconciler;
   /** Background deployments (tests wait with `idle`). */
   deployments: DeploymentRunner;
+  /** The site's federation part, when it is federated (RESERVOIR_SITE_KEY_FILE + RESERVOIR_FEDERATION_FILE). */
+  federation: FederatedSite | null;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string;
   close(): Promise<void>;
@@ -50,14 +53,25 @@ export async function startBroker(config: BrokerConfig, opts: { logger?: LogLeve
   const reconciler = app.get(SiteReconciler);
   const deployments = app.get(DeploymentRunner);
   const deps = app.get<DeployDeps>(DEPLOY_DEPS);
+  const federation = app.get<FederatedSite | null>(FEDERATED_SITE);
   reconciler.start();
+  try {
+    await federation?.start();
+  } catch (err) {
+    await reconciler.stop();
+    await running.close();
+    await infra.close();
+    throw err;
+  }
   return {
     app: running,
     infra,
     reconciler,
     deployments,
     url: `http://${host}:${server.address().port}`,
+    federation,
     async close() {
+      await federation?.stop();
       await reconciler.stop();
       await deployments.close();
       await deps.connections.closeAll();

@@ -6,3 +6,5 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const CLOCK = Symbol('CLOCK');
 export const ID_GENERATOR = Symbol('ID_GENERATOR');
 export const DEPLOY_DEPS = Symbol('DEPLOY_DEPS');
+/** The site's FederatedSite, or null for a broker that runs alone. */
+export const FEDERATED_SITE = Symbol('FEDERATED_SITE');

@@ -29,6 +29,19 @@ export interface FederationEnv {
   federationFile: string;
   /** How far a message's sentAt may be from this site's clock, either way. */
   clockWindowMs: number;
+  /** Failure detector: beat period, suspect after k missed beats, dead after this silence, alive after m beats. */
+  heartbeatMs: number;
+  suspectAfterBeats: number;
+  deadAfterMs: number;
+  aliveAfterBeats: number;
+  /** How long a call for proposals collects offers, and the contract term asked for. */
+  cfpWindowMs: number;
+  contractTermMs: number;
+  /** This site's price list, per hour of reserved resources. */
+  prices: { vcpuHour: number; memoryGiBHour: number; diskGiBHour: number; currency: string };
+  /** How this site ranks peers' offers: preference (higher first) and distance class (lower first) per site id. */
+  preference: Record<string, number>;
+  distanceClass: Record<string, number>;
 }
 
 export interface EnvVarSpec {
@@ -55,5 +68,17 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
   { name: 'RESERVOIR_SITE_KEY_FILE', help: "this site's Ed25519 private key (PEM PKCS#8, mode 0600; `reservoir keygen` writes it); unset = runs alone" },
   { name: 'RESERVOIR_FEDERATION_FILE', help: 'JSON {"sites":[{"id","publicKey","endpoint"?}]} of every federated site, this one too; unset = runs alone' },
+  { name: 'RESERVOIR_HEARTBEAT_MS', default: '1000', help: 'heartbeat period of a federated site, 50-60000' },
+  { name: 'RESERVOIR_SUSPECT_AFTER_BEATS', default: '3', help: 'a peer is suspect after this many missed beats, 1-100' },
+  { name: 'RESERVOIR_DEAD_AFTER_MS', default: '10000', help: 'a peer is dead after this much silence (more than heartbeat × suspect beats), 200-3600000' },
+  { name: 'RESERVOIR_ALIVE_AFTER_BEATS', default: '3', help: 'a suspect or dead peer is alive again after this many good beats in a row, 1-100' },
+  { name: 'RESERVOIR_CFP_WINDOW_MS', default: '2000', help: 'how long a call for proposals collects offers, 50-600000' },
+  { name: 'RESERVOIR_CONTRACT_TERM_MS', default: '3600000', help: 'term of a replica contract (renewed at half-time), 10000-31536000000' },
+  { name: 'RESERVOIR_PRICE_VCPU_HOUR', default: '0.02', help: "this site's price per vCPU-hour in offers (decimal ≥ 0)" },
+  { name: 'RESERVOIR_PRICE_MEMORY_GIB_HOUR', default: '0.005', help: "this site's price per GiB-hour of memory (decimal ≥ 0)" },
+  { name: 'RESERVOIR_PRICE_DISK_GIB_HOUR', default: '0', help: "this site's price per GiB-hour of disk (decimal ≥ 0)" },
+  { name: 'RESERVOIR_CURRENCY', default: 'EUR', help: 'currency of the price list: 3 capital letters (offers in another currency are not compared)' },
+  { name: 'RESERVOIR_SITE_PREFERENCES', help: 'how much this site prefers each peer for replicas: site=number,… (higher first; default 0)' },
+  { name: 'RESERVOIR_DISTANCE_CLASSES', help: 'distance class of each peer from this site: site=integer,… (lower first; unlisted last)' },
   { name: 'RESERVOIR_CLOCK_WINDOW_MS', default: '300000', help: "how far an RS-RS message's sentAt may be from this site's clock, 1000-86400000" },
 ];

@@ -42,6 +42,31 @@ class Reader {
     return fallback;
   }
 
+  /** A decimal ≥ 0 (prices). */
+  decimal(name: string, fallback: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(n)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: must be a decimal number ≥ 0`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** `site=number,…`: a number per site id. */
+  siteNumbers(name: string): Record<string, number> {
+    const raw = this.str(name);
+    const out: Record<string, number> = {};
+    if (raw === undefined) return out;
+    for (const part of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+      const m = /^([a-z][a-z0-9-]{0,62})=(-?\d+(\.\d+)?)$/.exec(part);
+      if (m) out[m[1] as string] = Number(m[2]);
+      else this.problems.push(`${name}: ${JSON.stringify(part)} is not site=number`);
+    }
+    return out;
+  }
+
   fail(message: string): void {
     this.problems.push(message);
   }
@@ -121,5 +146,31 @@ function readFederation(r: Reader): FederationEnv | undefined {
   if (siteKeyFile === undefined) r.fail('RESERVOIR_SITE_KEY_FILE: required when RESERVOIR_FEDERATION_FILE is set (reservoir keygen writes one)');
   if (federationFile === undefined) r.fail('RESERVOIR_FEDERATION_FILE: required when RESERVOIR_SITE_KEY_FILE is set');
   if (siteKeyFile === undefined || federationFile === undefined) return undefined;
-  return { siteKeyFile, federationFile, clockWindowMs };
+  const heartbeatMs = r.int('RESERVOIR_HEARTBEAT_MS', 1000, 50, 60_000);
+  const suspectAfterBeats = r.int('RESERVOIR_SUSPECT_AFTER_BEATS', 3, 1, 100);
+  const deadAfterMs = r.int('RESERVOIR_DEAD_AFTER_MS', 10_000, 200, 3_600_000);
+  if (deadAfterMs <= heartbeatMs * suspectAfterBeats) {
+    r.fail(`RESERVOIR_DEAD_AFTER_MS=${deadAfterMs}: must exceed RESERVOIR_HEARTBEAT_MS × RESERVOIR_SUSPECT_AFTER_BEATS (${heartbeatMs * suspectAfterBeats})`);
+  }
+  const currency = r.str('RESERVOIR_CURRENCY', 'EUR') as string;
+  if (!/^[A-Z]{3}$/.test(currency)) r.fail(`RESERVOIR_CURRENCY=${JSON.stringify(currency)}: must be 3 capital letters (ISO 4217)`);
+  return {
+    siteKeyFile,
+    federationFile,
+    clockWindowMs,
+    heartbeatMs,
+    suspectAfterBeats,
+    deadAfterMs,
+    aliveAfterBeats: r.int('RESERVOIR_ALIVE_AFTER_BEATS', 3, 1, 100),
+    cfpWindowMs: r.int('RESERVOIR_CFP_WINDOW_MS', 2000, 50, 600_000),
+    contractTermMs: r.int('RESERVOIR_CONTRACT_TERM_MS', 3_600_000, 10_000, 31_536_000_000),
+    prices: {
+      vcpuHour: r.decimal('RESERVOIR_PRICE_VCPU_HOUR', 0.02),
+      memoryGiBHour: r.decimal('RESERVOIR_PRICE_MEMORY_GIB_HOUR', 0.005),
+      diskGiBHour: r.decimal('RESERVOIR_PRICE_DISK_GIB_HOUR', 0),
+      currency,
+    },
+    preference: r.siteNumbers('RESERVOIR_SITE_PREFERENCES'),
+    distanceClass: r.siteNumbers('RESERVOIR_DISTANCE_CLASSES'),
+  };
 }

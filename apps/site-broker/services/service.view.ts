@@ -34,6 +34,12 @@ export interface ServiceView {
   vees?: VeeView[];
   /** Why the service could not be placed, per tier; only when it failed placing. */
   placementErrors?: PlacementError[];
+  /** At a replica site: whose replica this is (primary site, its service id, the contract). */
+  replicaOf?: { site: string; serviceId: string; contractId: string };
+  /** At the primary: the replica sites under contract and their last reported phase (one service view: always present). */
+  replicas?: { site: string; phase: string; contract: { id: string; phase: string; expiresAt: string } }[];
+  /** At the primary of a federated site: load-balancing weight per site (sums to 1, or all 0 when none serves). */
+  loadBalancing?: Record<string, number>;
 }
 
 export function toVeeView(v: VeeRecord): VeeView {
@@ -67,6 +73,7 @@ export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], v
   if (history) view.phaseHistory = history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() }));
   if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map(toVeeView);
   if (r.placementErrors && r.placementErrors.length > 0) view.placementErrors = r.placementErrors;
+  if (r.replicaOf) view.replicaOf = r.replicaOf;
   return view;
 }
 

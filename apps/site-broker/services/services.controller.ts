@@ -5,7 +5,8 @@ import { type BrokerConfig } from '@reservoir/config';
 import { SubmitService } from '@reservoir/application/services/submit-service';
 import { parsePaging, ServiceQueries } from '@reservoir/application/services/service-queries';
 import { DeleteService } from '@reservoir/application/deploy/delete-service';
-import { BROKER_CONFIG } from '../tokens';
+import { type FederatedSite } from '@reservoir/application/federation/federated-site';
+import { BROKER_CONFIG, FEDERATED_SITE } from '../tokens';
 import { readXmlBody } from '../http/read-xml-body';
 import { toEventView, toServiceView, type ServiceView } from './service.view';
 
@@ -17,6 +18,7 @@ export class ServicesController {
     @Inject(SubmitService) private readonly submit: SubmitService,
     @Inject(ServiceQueries) private readonly queries: ServiceQueries,
     @Inject(DeleteService) private readonly deleter: DeleteService,
+    @Inject(FEDERATED_SITE) private readonly federation: FederatedSite | null,
   ) {}
 
   @Post()
@@ -49,7 +51,10 @@ export class ServicesController {
   async get(@Param('id') id: string): Promise<ServiceView> {
     const record = await this.queries.get(id);
     const [history, vees] = await Promise.all([this.queries.history(id), this.queries.vees(id)]);
-    return toServiceView(record, history, vees);
+    const view = toServiceView(record, history, vees);
+    view.replicas = this.federation ? (await this.federation.replicas(record.id)).map(({ site, phase, contract }) => ({ site, phase, contract })) : [];
+    if (this.federation && !record.replicaOf) view.loadBalancing = await this.federation.loadBalancing(record);
+    return view;
   }
 
   @Get(':id/events')

@@ -3,16 +3,24 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type BrokerConfig } from '@reservoir/config';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
-import { BROKER_CONFIG } from '../tokens';
+import { type FederatedSite } from '@reservoir/application/federation/federated-site';
+import { BROKER_CONFIG, FEDERATED_SITE } from '../tokens';
 
-/** What the site's reconcile loop sees that nobody asked for. */
+/** The federation's sites as this one sees them, and what its reconcile loop sees that nobody asked for. */
 @ApiTags('sites')
 @Controller('v1/sites')
 export class SitesController {
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(SiteReconciler) private readonly reconciler: SiteReconciler,
+    @Inject(FEDERATED_SITE) private readonly federation: FederatedSite | null,
   ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The peer sites of the federation as this site sees them: [{id, state: alive|suspect|dead, lastHeartbeatAt}] (empty when it runs alone)' })
+  sites(): { id: string; state: string; lastHeartbeatAt: string | null }[] {
+    return this.federation?.liveness.sites() ?? [];
+  }
 
   @Get(':site/orphans')
   @ApiOperation({ summary: "Domains on this site's hosts that no VEE owns (reported by the reconcile loop, never destroyed); site 'local' or this site's id" })
