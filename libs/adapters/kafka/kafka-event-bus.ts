@@ -65,7 +65,9 @@ export class KafkaEventBus implements EventBus {
 
   async subscribe(topic: string, group: string, handler: BusHandler): Promise<void> {
     await this.ensureTopics([topic]);
-    const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+    // A member that dies without leaving (a killed broker) holds its partitions until its session times out; 10 s
+    // (kafkajs' default is 30 s) lets a restarted site read its inbox again sooner.
+    const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     await consumer.connect();
     this.consumers.push(consumer);
     await consumer.subscribe({ topic, fromBeginning: false });
