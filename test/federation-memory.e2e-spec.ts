@@ -91,6 +91,30 @@ describe('a three-site federation on the in-process bus', () => {
     }
   }, 30_000);
 
+  it('rolls a tier update out at the primary and passes it to both replicas; refuses bad updates changing nothing', async () => {
+    const patch = (site: Site, path: string, body: unknown) => http(site).patch(path).set('content-type', 'application/json').send(body as object);
+    const bad = await patch('fa', `/v1/services/${serviceId}/tiers/web-servers`, { configuration: [{ name: 'listen-port', value: 8443 }], vcpu: 4 }).expect(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['/vcpu', '/configuration/0/value']);
+    await patch('fa', `/v1/services/${serviceId}/tiers/no-such-tier`, { configuration: [{ name: 'a', value: 'b' }] }).expect(400);
+    await patch('fa', `/v1/services/${serviceId}/tiers/web-servers`, { image: { ref: 'windows-11' } }).expect(400);
+    await patch('fa', '/v1/services/00000000-0000-4000-8000-000000000000/tiers/web-servers', { configuration: [{ name: 'a', value: 'b' }] }).expect(404);
+    const accepted = await patch('fa', `/v1/services/${serviceId}/tiers/web-servers`, { configuration: [{ name: 'listen-port', value: '8443' }] }).expect(202);
+    expect(accepted.body).toMatchObject({ id: serviceId, tier: 'web-servers', revision: 1, phase: 'deploying' });
+    const property = (s: { tiers: { name: string; configuration: { name: string; value: string }[] }[] }) =>
+      s.tiers.find((t) => t.name === 'web-servers')?.configuration.find((c) => c.name === 'listen-port')?.value;
+    await until('the primary running the update', async () => {
+      const s = (await http('fa').get(`/v1/services/${serviceId}`).expect(200)).body;
+      return s.phase === 'running' && property(s) === '8443' ? true : undefined;
+    });
+    for (const site of ['fb', 'fc'] as const) {
+      await until(`${site}'s replica running the update`, async () => {
+        const id = ((await http(site).get('/v1/services').expect(200)).body.items as { id: string }[])[0]?.id;
+        const s = (await http(site).get(`/v1/services/${id}`).expect(200)).body;
+        return s.phase === 'running' && property(s) === '8443' ? true : undefined;
+      });
+    }
+  }, 30_000);
+
   it('marks a stopped site dead and breaks its contract', async () => {
     await (brokers.get('fc') as RunningBroker).close();
     brokers.delete('fc');

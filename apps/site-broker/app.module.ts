@@ -19,6 +19,8 @@ import { DeleteService } from '@reservoir/application/deploy/delete-service';
 import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
 import { KeyedMutex } from '@reservoir/application/deploy/keyed-mutex';
 import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-recorder';
+import { UpdateTier } from '@reservoir/application/deploy/update-tier';
+import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
 import { type Infrastructure, systemClock, uuidGenerator } from './infrastructure';
 import { BROKER_CONFIG, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE } from './tokens';
@@ -36,6 +38,8 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class AppModule {
   static forRoot(config: BrokerConfig, infra: Infrastructure): DynamicModule {
     const log = (line: string): void => console.error(`site ${config.siteId}: ${line}`);
+    // UpdateTier tells the federation (primary → replicas) and the federation applies peers' updates through it.
+    const federationRef: { site?: FederatedSite } = {};
     return {
       module: AppModule,
       controllers: [ServicesController, HostsController, SitesController, HealthController],
@@ -100,10 +104,19 @@ export class AppModule {
             new HostRegistry(d.hosts, infra.hypervisors, c, i, (hostId) => d.vees.countOnHost(hostId)),
         },
         {
+          provide: UpdateTier,
+          inject: [DEPLOY_DEPS],
+          useFactory: (d: DeployDeps) =>
+            new UpdateTier(d, async (a) => federationRef.site?.propagateUpdate(a.service, a.tier, a.update, a.revision)),
+        },
+        {
           provide: FEDERATED_SITE,
-          inject: [DEPLOY_DEPS, SubmitService, DeleteService, CLOCK, ID_GENERATOR],
-          useFactory: (deploy: DeployDeps, submit: SubmitService, remove: DeleteService, clock: Clock, ids: IdGenerator) =>
-            createFederatedSite(config, infra, { deploy, submit, remove, clock, ids }, log) ?? null,
+          inject: [DEPLOY_DEPS, SubmitService, DeleteService, UpdateTier, CLOCK, ID_GENERATOR],
+          useFactory: (deploy: DeployDeps, submit: SubmitService, remove: DeleteService, update: UpdateTier, clock: Clock, ids: IdGenerator) => {
+            const site = createFederatedSite(config, infra, { deploy, submit, remove, update, clock, ids }, log);
+            federationRef.site = site;
+            return site ?? null;
+          },
         },
         {
           provide: ServiceQueries,

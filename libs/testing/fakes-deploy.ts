@@ -42,6 +42,13 @@ export class InMemoryVeeStore implements VeeStore {
     this.histories.push({ ...entry });
     return true;
   }
+  async updateSpec(id: string, spec: VeeRecord['spec'], at: Date): Promise<boolean> {
+    const v = this.vees.get(id);
+    if (!v) return false;
+    v.spec = structuredClone(spec);
+    v.updatedAt = at;
+    return true;
+  }
   async listByService(serviceId: string): Promise<VeeRecord[]> {
     return [...this.vees.values()].filter((v) => v.serviceId === serviceId).map((v) => structuredClone(v));
   }

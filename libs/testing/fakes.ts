@@ -1,8 +1,7 @@
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type Clock, type IdGenerator } from '@reservoir/domain/ports/clock.port';
-import { type Page, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
+import { type Page, type ServiceChanges, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
-import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
 
 /** A clock that only moves when told to. */
 export class FakeClock implements Clock {
@@ -49,13 +48,15 @@ export class InMemoryServiceStore implements ServiceStore {
   async history(id: string): Promise<PhaseHistoryEntry[]> {
     return [...(this.histories.get(id) ?? [])];
   }
-  async updatePhase(id: string, entry: PhaseHistoryEntry, changes: { placementErrors?: PlacementError[] | null } = {}): Promise<boolean> {
+  async updatePhase(id: string, entry: PhaseHistoryEntry, changes: ServiceChanges = {}): Promise<boolean> {
     const r = this.records.get(id);
     if (!r || r.phase !== entry.from) return false;
     r.phase = entry.to;
     r.updatedAt = entry.at;
     if (changes.placementErrors === null) delete r.placementErrors;
     else if (changes.placementErrors !== undefined) r.placementErrors = structuredClone(changes.placementErrors);
+    if (changes.definition !== undefined) r.definition = structuredClone(changes.definition);
+    if (changes.revision !== undefined) r.revision = changes.revision;
     this.histories.get(id)?.push({ ...entry });
     return true;
   }

@@ -11,6 +11,7 @@ import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
 import { type DeleteService } from '@reservoir/application/deploy/delete-service';
 import { FederatedSite } from '@reservoir/application/federation/federated-site';
 import { type SubmitService } from '@reservoir/application/services/submit-service';
+import { type UpdateTier } from '@reservoir/application/deploy/update-tier';
 import { type Infrastructure } from '../infrastructure';
 
 /**
@@ -20,7 +21,7 @@ import { type Infrastructure } from '../infrastructure';
 export function createFederatedSite(
   config: BrokerConfig,
   infra: Infrastructure,
-  deps: { deploy: DeployDeps; submit: SubmitService; remove: DeleteService; clock: Clock; ids: IdGenerator },
+  deps: { deploy: DeployDeps; submit: SubmitService; remove: DeleteService; update: UpdateTier; clock: Clock; ids: IdGenerator },
   log: (line: string) => void,
 ): FederatedSite | undefined {
   const settings = loadFederationSettings(config);
@@ -54,6 +55,9 @@ export function createFederatedSite(
     incarnation: randomUUID(),
     submitReplica: (manifest, replicaOf) => deps.submit.execute(manifest, { replicaOf }),
     deleteService: (id) => deps.remove.execute(id),
+    applyUpdate: async (id, tier, update, revision) => {
+      await deps.update.execute(id, tier, update, { revision, by: 'peer' });
+    },
     log,
   });
 }

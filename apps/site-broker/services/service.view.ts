@@ -34,6 +34,8 @@ export interface ServiceView {
   vees?: VeeView[];
   /** Why the service could not be placed, per tier; only when it failed placing. */
   placementErrors?: PlacementError[];
+  /** Tier updates applied so far (PATCH …/tiers/:tier; a replica shows its primary's). */
+  revision: number;
   /** At a replica site: whose replica this is (primary site, its service id, the contract). */
   replicaOf?: { site: string; serviceId: string; contractId: string };
   /** At the primary: the replica sites under contract and their last reported phase (one service view: always present). */
@@ -67,6 +69,7 @@ export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], v
     tiers: r.definition.tiers,
     relations: r.definition.relations,
     qos: r.definition.qos,
+    revision: r.revision ?? 0,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { type BrokerConfig } from '@reservoir/config';
 import { SubmitService } from '@reservoir/application/services/submit-service';
 import { parsePaging, ServiceQueries } from '@reservoir/application/services/service-queries';
 import { DeleteService } from '@reservoir/application/deploy/delete-service';
+import { UpdateTier } from '@reservoir/application/deploy/update-tier';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { BROKER_CONFIG, FEDERATED_SITE } from '../tokens';
 import { readXmlBody } from '../http/read-xml-body';
@@ -19,6 +20,7 @@ export class ServicesController {
     @Inject(ServiceQueries) private readonly queries: ServiceQueries,
     @Inject(DeleteService) private readonly deleter: DeleteService,
     @Inject(FEDERATED_SITE) private readonly federation: FederatedSite | null,
+    @Inject(UpdateTier) private readonly updater: UpdateTier,
   ) {}
 
   @Post()
@@ -61,6 +63,23 @@ export class ServicesController {
   @ApiOperation({ summary: "The service's and its VEEs' phase transitions in time order: {at, subject, id, from, to, reason, by}" })
   async events(@Param('id') id: string): Promise<{ items: ReturnType<typeof toEventView>[] }> {
     return { items: (await this.queries.events(id)).map(toEventView) };
+  }
+
+  @Patch(':id/tiers/:tier')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: "Update one tier of a running service: image {ref, sha256?}, software [{name, version}], configuration [{name, value}]. " +
+      'Rolls through the tier one VEE at a time (each re-created from the image); at a primary, every replica site gets the same update.',
+  })
+  @ApiBody({ schema: { type: 'object', properties: { image: { type: 'object' }, software: { type: 'array' }, configuration: { type: 'array' } } } })
+  @ApiResponse({ status: 202, description: '{id, tier, revision, phase: "deploying"}: the rollout runs; GET the service or its events to follow it' })
+  @ApiResponse({ status: 400, description: '{errors: [{path, message}]}: unknown tier, bad field, unknown image' })
+  @ApiResponse({ status: 409, description: 'the service is not running (deploying, failed, deleting…)' })
+  async updateTier(@Param('id') id: string, @Param('tier') tier: string, @Body() body: unknown): Promise<{ id: string; tier: string; revision: number; phase: string }> {
+    await this.queries.get(id);
+    const applied = await this.updater.execute(id, tier, body, { by: 'api' });
+    if (!applied) throw new Error('invariant: an API update always has a new revision');
+    return { id, tier, revision: applied.revision, phase: applied.service.phase };
   }
 
   @Get(':id/manifest')

@@ -16,6 +16,7 @@ export function toServiceEntity(r: ServiceRecord): ServiceEntity {
   e.manifestXml = Buffer.from(r.manifest);
   e.placementErrors = r.placementErrors ?? null;
   e.replicaOf = r.replicaOf ?? null;
+  e.revision = r.revision ?? 0;
   e.createdAt = r.createdAt;
   e.updatedAt = r.updatedAt;
   return e;
@@ -32,6 +33,7 @@ export function toServiceRecord(e: ServiceEntity): ServiceRecord {
     manifest: new Uint8Array(e.manifestXml),
     ...(e.placementErrors ? { placementErrors: e.placementErrors as PlacementError[] } : {}),
     ...(e.replicaOf ? { replicaOf: e.replicaOf } : {}),
+    revision: Number(e.revision ?? 0),
     createdAt: new Date(e.createdAt),
     updatedAt: new Date(e.updatedAt),
   };

@@ -1,8 +1,7 @@
 import { type DataSource } from 'typeorm';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
-import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
-import { type Page, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
+import { type Page, type ServiceChanges, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { ServiceEntity } from './entities/service.entity';
 import { ServicePhaseHistoryEntity } from './entities/service-phase-history.entity';
 import { toHistoryEntity, toHistoryEntry, toServiceEntity, toServiceRecord } from './service.mapper';
@@ -47,10 +46,12 @@ export class TypeormServiceStore implements ServiceStore {
     return rows.map(toHistoryEntry);
   }
 
-  async updatePhase(id: string, entry: PhaseHistoryEntry, changes: { placementErrors?: PlacementError[] | null } = {}): Promise<boolean> {
+  async updatePhase(id: string, entry: PhaseHistoryEntry, changes: ServiceChanges = {}): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       const set: Partial<ServiceEntity> = { phase: entry.to, updatedAt: entry.at };
       if (changes.placementErrors !== undefined) set.placementErrors = changes.placementErrors;
+      if (changes.definition !== undefined) set.definition = changes.definition;
+      if (changes.revision !== undefined) set.revision = changes.revision;
       const updated = await m
         .createQueryBuilder()
         .update(ServiceEntity)

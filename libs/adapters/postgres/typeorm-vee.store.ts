@@ -35,6 +35,11 @@ export class TypeormVeeStore implements VeeStore {
     });
   }
 
+  async updateSpec(id: string, spec: VeeRecord['spec'], at: Date): Promise<boolean> {
+    const updated = await this.ds.createQueryBuilder().update(VeeEntity).set({ spec: spec as unknown as VeeEntity['spec'], updatedAt: at }).where('id = :id', { id }).execute();
+    return (updated.affected ?? 0) > 0;
+  }
+
   async listByService(serviceId: string): Promise<VeeRecord[]> {
     const rows = await this.ds.getRepository(VeeEntity).find({ where: { serviceId }, order: { createdAt: 'ASC', tier: 'ASC', index: 'ASC' } });
     return rows.map(toVeeRecord);

@@ -3,9 +3,9 @@
  * ran, a consumer looks for another site), a consumer renews an active contract when less than half its term is
  * left, and a peer declared dead breaks every contract with it.
  */
-import { breakContractsOf, expireDue, renew } from '@reservoir/domain/federation/contracts';
+import { breakContractsOf, type ContractChange, expireDue, renew } from '@reservoir/domain/federation/contracts';
 import { type Clock } from '@reservoir/domain/ports/clock.port';
-import { type ContractStore } from '@reservoir/domain/ports/contract-store.port';
+import { type ContractStore, type StoredContract } from '@reservoir/domain/ports/contract-store.port';
 import { type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { type OutboundMessages } from './outbound';
 import { INITIAL_TERM } from './replica-negotiator';
@@ -23,19 +23,18 @@ export interface ContractKeeperDeps {
 export class ContractKeeper {
   constructor(private readonly d: ContractKeeperDeps) {}
 
+  /**
+   * One pass. A contract whose step fails (store or bus) is logged and left for the next pass; the others are
+   * still handled.
+   */
   async sweep(): Promise<void> {
     const now = this.d.clock.now();
-    const live = await this.d.contracts.listLive();
-    for (const change of expireDue(live, now)) {
-      if (!(await this.d.contracts.apply(change))) continue;
-      this.d.log(`rsrs: contract ${change.contract.id} with ${change.contract.peer} expired`);
-      await this.removeReplica(change.contract.id);
+    for (const change of expireDue(await this.d.contracts.listLive(), now)) {
+      await this.step(change.contract.id, 'expire', () => this.expire(change));
     }
     for (const c of await this.d.contracts.listLive({ role: 'consumer' })) {
       if (c.phase !== 'active' || c.expiresAt.getTime() - now.getTime() > this.d.contractDurationMs / 2) continue;
-      const until = new Date(now.getTime() + this.d.contractDurationMs);
-      if (!(await this.d.contracts.apply(renew(c, until, now)))) continue;
-      await this.d.outbound.send('ContractRenew', c.peer, { contractId: c.id, serviceId: c.serviceId, expiresAt: until.toISOString() }, { term: INITIAL_TERM });
+      await this.step(c.id, 'renew', () => this.renew(c, now));
     }
   }
 
@@ -47,6 +46,24 @@ export class ContractKeeper {
     }
   }
 
+  /** The replica goes first: if that fails, the contract stays live (holding nothing) and the next pass retries. */
+  private async expire(change: ContractChange): Promise<void> {
+    await this.removeReplica(change.contract.id);
+    if (await this.d.contracts.apply(change)) this.d.log(`rsrs: contract ${change.contract.id} with ${change.contract.peer} expired`);
+  }
+
+  /**
+   * The provider is told first and the renewal recorded after: if the message cannot go out, the local term is
+   * unchanged and the next pass tries again (recorded first, the contract would look renewed here while the
+   * provider let it expire under the replica). A repeated ContractRenew only ever extends the provider's term.
+   */
+  private async renew(c: StoredContract, now: Date): Promise<void> {
+    const until = new Date(now.getTime() + this.d.contractDurationMs);
+    const change = renew(c, until, now);
+    await this.d.outbound.send('ContractRenew', c.peer, { contractId: c.id, serviceId: c.serviceId, expiresAt: until.toISOString() }, { term: INITIAL_TERM });
+    await this.d.contracts.apply(change);
+  }
+
   /**
    * A provider's replica goes with its contract's expiry. A broken contract keeps it: the primary may be the one
    * that died, and the replica is what the service has left.
@@ -55,5 +72,13 @@ export class ContractKeeper {
     const contract = await this.d.contracts.get(contractId);
     if (contract?.role !== 'provider' || !contract.localServiceId) return;
     if (await this.d.services.get(contract.localServiceId)) await this.d.deleteService(contract.localServiceId);
+  }
+
+  private async step(contractId: string, what: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      this.d.log(`rsrs: could not ${what} contract ${contractId} (next sweep retries): ${String(err)}`);
+    }
   }
 }

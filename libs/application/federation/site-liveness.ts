@@ -79,10 +79,18 @@ export class SiteLivenessMonitor {
     await this.running;
   }
 
-  /** One heartbeat out and one silence check (the timer's work; tests call it directly). */
+  /**
+   * One heartbeat out and one silence check (the timer's work; tests call it directly). The check runs even when
+   * the beat cannot be sent, so a bus outage here never stops this site from noticing that peers went silent;
+   * the beat's error is thrown afterwards.
+   */
   async round(): Promise<void> {
-    await this.beat();
+    let failed: { error: unknown } | undefined;
+    await this.beat().catch((error: unknown) => {
+      failed = { error };
+    });
     await this.check();
+    if (failed) throw failed.error;
   }
 
   async beat(): Promise<void> {

@@ -1,7 +1,6 @@
 import { type ServiceEvent, type ServicePhase, transitionService } from '@reservoir/domain/service/service-phase';
-import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
 import { type TransitionActor } from '@reservoir/domain/vee/vee-record';
-import { type ServiceStore } from '@reservoir/domain/ports/service-store.port';
+import { type ServiceChanges, type ServiceStore } from '@reservoir/domain/ports/service-store.port';
 import { type Clock } from '@reservoir/domain/ports/clock.port';
 import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
 import { SERVICE_EVENTS_TOPIC, type ServiceLifecycleEvent } from './service-events';
@@ -31,7 +30,7 @@ export class ServicePhaseRecorder {
     service: T,
     event: ServiceEvent,
     by: TransitionActor,
-    changes?: { placementErrors?: PlacementError[] | null },
+    changes?: ServiceChanges,
   ): Promise<T | undefined> {
     const t = transitionService(service.phase, event);
     if (!t) return undefined;

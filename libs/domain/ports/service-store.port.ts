@@ -1,3 +1,4 @@
+import { type ServiceDefinition } from '../manifest/service-definition';
 import { type PlacementError } from '../deploy/plan-deployment';
 import { type ServiceRecord, type PhaseHistoryEntry } from '../service/service-record';
 
@@ -10,6 +11,13 @@ export interface Page<T> {
  * Durable storage of services, owned by the service use cases. `create` and `remove` record the phase
  * history entry in the same transaction as the change.
  */
+/** What may change together with a phase: placement errors, or (a tier update) the definition and its revision. */
+export interface ServiceChanges {
+  placementErrors?: PlacementError[] | null;
+  definition?: ServiceDefinition;
+  revision?: number;
+}
+
 export interface ServiceStore {
   /** Stores a new service; throws DomainError('conflict') when a live service already has that name. */
   create(record: ServiceRecord, history: PhaseHistoryEntry): Promise<void>;
@@ -23,7 +31,7 @@ export interface ServiceStore {
    * changed) when the service is gone or no longer in `entry.from` (someone else moved it). `placementErrors`
    * replaces the stored list when given; `null` clears it.
    */
-  updatePhase(id: string, entry: PhaseHistoryEntry, changes?: { placementErrors?: PlacementError[] | null }): Promise<boolean>;
+  updatePhase(id: string, entry: PhaseHistoryEntry, changes?: ServiceChanges): Promise<boolean>;
   /** Removes the service; false when it did not exist. */
   remove(id: string): Promise<boolean>;
   /** Answers when the store is reachable (health checks). */

@@ -15,6 +15,8 @@ export interface VeeStore {
   transition(entry: VeeHistoryEntry): Promise<boolean>;
   /** The service's VEEs, deleted ones included, oldest first. */
   listByService(serviceId: string): Promise<VeeRecord[]>;
+  /** Replaces what the VEE is defined as (a tier update redefines its domain); false for an unknown id. */
+  updateSpec(id: string, spec: VeeRecord['spec'], at: Date): Promise<boolean>;
   /** Every VEE of the site that is not deleted, oldest first. */
   listLive(): Promise<VeeRecord[]>;
   /** How many VEEs that are not deleted the host holds. */

@@ -19,6 +19,8 @@ export type ServiceEvent =
   | { type: 'placement-started' }
   | { type: 'deploy-started' }
   | { type: 'all-running' }
+  /** A tier update rolls through the service's VEEs (the reconcile loop leaves them alone meanwhile). */
+  | { type: 'update-started'; reason: string }
   | { type: 'member-failed'; reason: string }
   | { type: 'evacuation-started' }
   | { type: 'failover-started' }
@@ -54,6 +56,8 @@ export function transitionService(phase: ServicePhase | undefined, event: Servic
       return phase === 'deploying' || (phase !== undefined && ACTIVE.includes(phase))
         ? { next: 'running', reason: 'every VEE running' }
         : undefined;
+    case 'update-started':
+      return phase === 'running' || phase === 'degraded' ? { next: 'deploying', reason: event.reason } : undefined;
     case 'member-failed':
       return phase === 'running' ? { next: 'degraded', reason: event.reason } : undefined;
     case 'evacuation-started':

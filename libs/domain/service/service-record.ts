@@ -16,6 +16,8 @@ export interface ServiceRecord {
   placementErrors?: PlacementError[];
   /** Set when this site runs the service as a replica of another site's (primary's) service, under a contract. */
   replicaOf?: ReplicaOrigin;
+  /** Tier updates applied so far (0 as submitted); a replica takes its primary's revision. */
+  revision?: number;
   createdAt: Date;
   updatedAt: Date;
 }

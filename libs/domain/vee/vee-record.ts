@@ -29,8 +29,8 @@ export interface VeeRecord {
   updatedAt: Date;
 }
 
-/** Who moved a phase: the deployer, the reconcile loop, or a user request through the API. */
-export type TransitionActor = 'deploy' | 'reconcile' | 'api';
+/** Who moved a phase: the deployer, the reconcile loop, a user request through the API, or a peer site (RS-RS). */
+export type TransitionActor = 'deploy' | 'reconcile' | 'api' | 'peer';
 
 /** One logged VEE phase transition. */
 export interface VeeHistoryEntry {

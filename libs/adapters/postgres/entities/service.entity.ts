@@ -25,6 +25,9 @@ export class ServiceEntity {
   @Column({ name: 'placement_errors', type: 'jsonb', nullable: true })
   placementErrors!: object[] | null;
 
+  @Column({ type: 'integer', default: 0 })
+  revision!: number;
+
   @Column({ name: 'replica_of', type: 'jsonb', nullable: true })
   replicaOf!: { site: string; serviceId: string; contractId: string } | null;
 
