@@ -159,7 +159,7 @@ describe('compiled binaries (after npm run build)', () => {
     expect(await exited).toBe(0);
   });
 
-  maybe('the demo starts a broker on the embedded store and submits both examples', () => {
+  maybe('the demo starts a three-site federation on the embedded store, submits both examples and replicates web-shop', () => {
     const run = spawnSync('node', [cli, 'demo', '--exit'], {
       env: { ...process.env, RESERVOIR_DATA_DIR: tempDataDir(), RESERVOIR_HTTP_PORT: '0', RESERVOIR_DATABASE_URL: '', RESERVOIR_BUS: '' },
       encoding: 'utf8',
@@ -167,11 +167,15 @@ describe('compiled binaries (after npm run build)', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/submitted web-shop\.xml: 201/);
-    expect(run.stdout).toMatch(/submitted minimal\.xml: 201/);
-    expect(run.stdout).toMatch(/2 service\(s\) on site 'demo'/);
-    expect(run.stdout).toMatch(/host sim-3: registered/);
+    expect(run.stdout).toMatch(/submitted web-shop\.xml to demo-a: 201/);
+    expect(run.stdout).toMatch(/submitted minimal\.xml to demo-a: 201/);
+    expect(run.stdout).toMatch(/2 service\(s\) on site 'demo-a'/);
+    expect(run.stdout).toMatch(/site demo-c: host sim-3: registered/);
     expect(run.stdout).toMatch(/web-shop\s+running\s+tiers: web-servers, app-servers, db-servers/);
     expect(run.stdout.match(/rsv-web-shop-\S+\s+running\s+on sim-\d/g)).toHaveLength(5);
+    expect(run.stdout).toMatch(/replica at demo-b\s+running\s+contract active/);
+    expect(run.stdout).toMatch(/replica at demo-c\s+running\s+contract active/);
+    expect(run.stdout).toMatch(/site demo-b: web-shop running \(replica of demo-a\)/);
+    expect(run.stdout).toMatch(/site demo-a sees: demo-b alive, demo-c alive/);
   });
 });

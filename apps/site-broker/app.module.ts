@@ -36,8 +36,9 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** The site broker's wiring: the only place where ports meet their adapters. */
 @Module({})
 export class AppModule {
-  static forRoot(config: BrokerConfig, infra: Infrastructure): DynamicModule {
-    const log = (line: string): void => console.error(`site ${config.siteId}: ${line}`);
+  /** `sink` receives the broker's operational log lines (default: stderr); each is prefixed with the site id. */
+  static forRoot(config: BrokerConfig, infra: Infrastructure, sink: (line: string) => void = (line) => console.error(line)): DynamicModule {
+    const log = (line: string): void => sink(`site ${config.siteId}: ${line}`);
     // UpdateTier tells the federation (primary → replicas) and the federation applies peers' updates through it.
     const federationRef: { site?: FederatedSite } = {};
     return {

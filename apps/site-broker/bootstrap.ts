@@ -31,11 +31,15 @@ export interface RunningBroker {
  * the OpenAPI document at /docs, and starts the reconcile loop. Used by main.ts, the demo and the e2e tests alike.
  * `close` stops the loop, cancels deployments under way (they roll back), then closes connections, the app and the store.
  */
-export async function startBroker(config: BrokerConfig, opts: { logger?: LogLevel[] | false; bus?: EventBus } = {}): Promise<RunningBroker> {
-  const infra = await openInfrastructure(config, (line) => console.error(line), opts.bus);
+export async function startBroker(
+  config: BrokerConfig,
+  opts: { logger?: LogLevel[] | false; bus?: EventBus; log?: (line: string) => void } = {},
+): Promise<RunningBroker> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const infra = await openInfrastructure(config, log, opts.bus);
   let app: INestApplication | undefined;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config, infra), { logger: opts.logger ?? ['error', 'warn', 'log'] });
+    app = await NestFactory.create(AppModule.forRoot(config, infra, log), { logger: opts.logger ?? ['error', 'warn', 'log'] });
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder().setTitle('Reservoir site broker').setVersion('1').setDescription(`Site ${config.siteId}`).build(),
