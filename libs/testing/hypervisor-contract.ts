@@ -136,6 +136,15 @@ export function hypervisorContract(name: string, capabilities: HypervisorContrac
       expect(await mine()).toEqual([]);
     });
 
+    it('defines several domains on one new segment at once (they race to create it)', async () => {
+      const specs = [spec(), spec(), spec(), spec()];
+      const segment = `${specs[0]?.name}-race`;
+      await Promise.all(specs.map((s) => conn.define({ ...s, networks: [{ name: 'internal', segment }] })));
+      expect(await conn.segments()).toContain(segment);
+      for (const s of specs) await conn.undefine(s.name);
+      expect(await conn.segments()).not.toContain(segment);
+    });
+
     it('defines a domain shut off with its size, lists it and sends defined', async () => {
       const s = spec();
       await conn.define(s);

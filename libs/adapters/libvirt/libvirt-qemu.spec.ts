@@ -121,3 +121,18 @@ itWithQemu('puts a guest on its isolated segment: own bridge with the tap on it,
   expect(await c.segments()).not.toContain(segment);
   expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
 });
+
+itWithQemu('defines several domains on one new segment at once on a real daemon (they race to create it)', async () => {
+  if (!conn) return; // reported as SKIPPED in beforeAll
+  const c = conn;
+  const segment = `rsv-race-${process.pid}`;
+  const names = [1, 2, 3, 4].map((i) => `${name}-race-${i}`);
+  const uuid = (i: number) => `c0ffee00-0000-4000-9000-${String(process.pid * 10 + i).padStart(12, '0')}`;
+  try {
+    await Promise.all(names.map((n, i) => c.define({ ...spec(), name: n, uuid: uuid(i), disks: [], boot: { kind: 'kernel', kernelPath: '/nonexistent' }, networks: [{ name: 'internal', segment }] })));
+    expect(await c.segments()).toContain(segment);
+  } finally {
+    for (const n of names) await c.undefine(n).catch(() => undefined);
+  }
+  expect(await c.segments()).not.toContain(segment);
+});

@@ -35,8 +35,11 @@ export function segmentNetworkXml(segment: string, bandwidthKBps?: number): stri
 export async function ensureSegments(native: LibvirtNative, h: NativeHandle, segments: readonly string[]): Promise<void> {
   for (const segment of new Set(segments)) {
     const ensure = () => native.networkEnsure(h, segment, segmentNetworkXml(segment));
-    await ensure().catch((error: unknown) => {
-      if (isLibvirtNativeError(error) && error.code === VirErr.NETWORK_EXIST) return ensure();
+    // Two domains of one service defined at once race to create their segment: the loser's define fails
+    // ('network already exists', reported as NETWORK_EXIST or OPERATION_FAILED), and a second try finds it.
+    await ensure().catch(async (error: unknown) => {
+      const names = await native.networkList(h).catch(() => [] as string[]);
+      if (names.some((entry) => entry.split('\n')[0] === segment)) return ensure();
       throw error;
     });
   }
