@@ -60,6 +60,7 @@ describe('ContractKeeper', () => {
       outbound: new OutboundMessages({ siteId: 'site-b', signer: fed.signer('site-b'), clock, ids: new SequentialIds(), bus, schema }),
       clock,
       contractDurationMs: HOUR,
+      confirmTimeoutMs: 2 * HOUR,
       deleteService: async (id) => {
         if (deleteFails) throw new Error('host unreachable');
         deleted.push(id);
@@ -104,6 +105,28 @@ describe('ContractKeeper', () => {
       await keeper.sweep();
       expect(await phaseOf('p1')).toBe('expired');
       expect(deleted).toEqual([REPLICA]);
+    });
+  });
+
+  describe('unconfirmed awards', () => {
+    it('releases an award the provider never confirmed, telling the provider, and leaves confirmed ones alone', async () => {
+      const impatient = new ContractKeeper({
+        contracts, services, clock, contractDurationMs: HOUR, confirmTimeoutMs: 10_000, deleteService: async () => undefined, log: (line) => lines.push(line),
+        outbound: new OutboundMessages({ siteId: 'site-b', signer: fed.signer('site-b'), clock, ids: new SequentialIds(), bus, schema }),
+      });
+      await seed('c1', 'consumer', 'site-c', 'awarded', HOUR);
+      await seed('c2', 'consumer', 'site-a', 'active', HOUR);
+      clock.advance(9_999);
+      await impatient.sweep();
+      expect(await phaseOf('c1')).toBe('awarded');
+      clock.advance(1);
+      await impatient.sweep();
+      expect([await phaseOf('c1'), await phaseOf('c2')]).toEqual(['released', 'active']);
+      expect(bus.envelopes('ContractRelease')).toEqual([
+        expect.objectContaining({ to: 'site-c', body: { contractId: 'c1', serviceId: SERVICE, reason: 'no confirmation within 10 s of the award' } }),
+      ]);
+      await impatient.sweep();
+      expect(bus.envelopes('ContractRelease')).toHaveLength(1);
     });
   });
 

@@ -3,7 +3,7 @@
  * ran, a consumer looks for another site), a consumer renews an active contract when less than half its term is
  * left, and a peer declared dead breaks every contract with it.
  */
-import { breakContractsOf, type ContractChange, expireDue, renew } from '@reservoir/domain/federation/contracts';
+import { breakContractsOf, type ContractChange, expireDue, renew, transitionContract } from '@reservoir/domain/federation/contracts';
 import { type Clock } from '@reservoir/domain/ports/clock.port';
 import { type ContractStore, type StoredContract } from '@reservoir/domain/ports/contract-store.port';
 import { type ServiceStore } from '@reservoir/domain/ports/service-store.port';
@@ -16,6 +16,8 @@ export interface ContractKeeperDeps {
   outbound: Pick<OutboundMessages, 'send'>;
   clock: Clock;
   contractDurationMs: number;
+  /** How long a consumer waits for the provider's ContractConfirm before it gives the award up. */
+  confirmTimeoutMs: number;
   deleteService(id: string): Promise<void>;
   log: (line: string) => void;
 }
@@ -36,6 +38,21 @@ export class ContractKeeper {
       if (c.phase !== 'active' || c.expiresAt.getTime() - now.getTime() > this.d.contractDurationMs / 2) continue;
       await this.step(c.id, 'renew', () => this.renew(c, now));
     }
+    for (const c of await this.d.contracts.listLive({ role: 'consumer' })) {
+      if (c.phase !== 'awarded' || now.getTime() - c.updatedAt.getTime() < this.d.confirmTimeoutMs) continue;
+      await this.step(c.id, 'give up the award', () => this.abandon(c, now));
+    }
+  }
+
+  /**
+   * An award the provider never confirmed (it crashed, or the Award was lost): released here and there, so the
+   * next sweep's negotiation can look for another site instead of waiting out the whole term.
+   */
+  private async abandon(c: StoredContract, now: Date): Promise<void> {
+    const reason = `no confirmation within ${Math.round(this.d.confirmTimeoutMs / 1000)} s of the award`;
+    if (!(await this.d.contracts.apply(transitionContract(c, 'released', { at: now, reason, by: 'expiry' })))) return;
+    this.d.log(`rsrs: contract ${c.id} with ${c.peer} released: ${reason}`);
+    await this.d.outbound.send('ContractRelease', c.peer, { contractId: c.id, serviceId: c.serviceId, reason }, { term: INITIAL_TERM });
   }
 
   /** The failure detector declared `site` dead: its contracts are broken (the replicas it ran for us are gone). */

@@ -106,6 +106,7 @@ export class FederatedSite {
     this.reporter = new ReplicaReporter({ contracts: d.contracts, services: d.services, vees: d.vees, outbound: this.outbound, log: d.log });
     this.keeper = new ContractKeeper({
       contracts: d.contracts, services: d.services, outbound: this.outbound, clock: d.clock, contractDurationMs: d.negotiation.contractDurationMs,
+      confirmTimeoutMs: Math.max(10_000, 4 * d.negotiation.cfpWindowMs),
       deleteService: d.deleteService, log: d.log,
     });
     this.liveness.onTransition(async (t) => {
