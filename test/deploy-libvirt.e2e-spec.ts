@@ -6,6 +6,7 @@ import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { renamed, startTestBroker } from '@reservoir/testing';
 import { TEST_LIBVIRT_URI, describeWithLibvirt } from '../libs/testing/libvirt-services';
+import { eventually } from '../libs/testing/eventually';
 
 const XML = 'application/xml';
 const SERVICE = 'lvcounter';
@@ -40,15 +41,7 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
   let broker: RunningBroker;
   const consoleDir = mkdtempSync(join(tmpdir(), 'reservoir-consoles-'));
   const http = () => request(broker.url);
-  const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> => eventually(what, probe, { ms, everyMs: 100 });
   const service = async (id: string) => (await http().get(`/v1/services/${id}`).expect(200)).body;
   const mine = (): string[] => domainNames(true).filter((d) => d.startsWith(`rsv-${SERVICE}-`) || d.startsWith(`rsv-${SHOP}-`));
   const networks = (): string[] => virsh('net-list', '--all', '--name').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('rsv-'));

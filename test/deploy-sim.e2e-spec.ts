@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { describeWithPostgres, exampleManifest, renamed, resetTestDatabase, startTestBroker } from '@reservoir/testing';
+import { eventually } from '../libs/testing/eventually';
 
 const XML = 'application/xml';
 const HOSTS = [1, 2, 3].map((i) => ({ name: `sim-${i}`, rack: `rack${i}`, uri: `sim://sim-${i}?vcpu=16&memory-mib=32768&disk-gib=500&failure-domain=rack${i}` }));
@@ -17,15 +18,7 @@ describeWithPostgres('deploying services on simulated hosts', () => {
     for (const h of HOSTS) for (const d of await (await broker.infra.sim.connect(`sim://${h.name}`)).list()) names.push(d.name);
     return names.sort();
   };
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15000): Promise<T> => eventually(what, probe, { ms, everyMs: 50 });
   const service = async (id: string) => (await http().get(`/v1/services/${id}`).expect(200)).body;
   const settled = (id: string, phase: string) =>
     until(`service ${id} ${phase}`, async () => {

@@ -15,6 +15,7 @@ import { type DeadLetter } from '@reservoir/domain/federation/protocol/dead-lett
 import { PROTOCOL_VERSION, type UnsignedEnvelope } from '@reservoir/domain/federation/protocol/envelope';
 import { inboxTopic, RSRS_DEAD_LETTER_TOPIC } from '@reservoir/domain/federation/protocol/topics';
 import { createTestKafka, describeWithKafka, TEST_KAFKA_BROKERS } from '../libs/testing/real-services';
+import { eventually } from '../libs/testing/eventually';
 import { freePort, freshSiteDatabase, SiteProcess } from '../libs/testing/site-process';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -39,15 +40,8 @@ describeWithKafka('a three-site federation over Kafka, one process per site', ()
     const res = await fetch(`${site(id).url}${path}`);
     return { status: res.status, body: (await res.json()) as unknown };
   };
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${[...sites.values()].map((s) => s.log.slice(-3000)).join('\n---\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> =>
+    eventually(what, () => probe().catch(() => undefined), { ms, everyMs: 100, context: () => [...sites.values()].map((s) => s.log.slice(-3000)).join('\n---\n') });
   const stateOf = async (observer: string, peer: string) =>
     ((await get(observer, '/v1/sites')).body as { id: string; state: string }[]).find((s) => s.id === peer)?.state;
 

@@ -7,6 +7,7 @@ import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
 import { TestFederation } from '@reservoir/adapters/federation/test-federation';
 import { type RunningBroker, startBroker } from '../apps/site-broker/bootstrap';
 import { exampleManifest, tempDataDir } from '@reservoir/testing';
+import { eventually } from '../libs/testing/eventually';
 
 /**
  * Three federated site brokers in one process on one in-process bus (the zero-setup federation): heartbeats make
@@ -24,15 +25,7 @@ describe('a three-site federation on the in-process bus', () => {
   const bus = new MemoryEventBus();
   const brokers = new Map<Site, RunningBroker>();
   const http = (site: Site) => request((brokers.get(site) as RunningBroker).url);
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => eventually(what, probe, { ms, everyMs: 50 });
 
   beforeAll(async () => {
     for (const site of SITES) {

@@ -1,37 +1,9 @@
-import { DomainError } from '../../shared/domain-error';
-import { type ContractPhase } from './contract-phase';
+import { at, buildContract, domainErrorOf } from '@reservoir/testing/contract-builders';
 import { type ContractRecord } from './contract-record';
 import { breakContractsOf, expireDue, openContract, renew, transitionContract } from './contract-transition';
 
-const T0 = Date.parse('2025-01-01T00:00:00.000Z');
-const at = (s: number): Date => new Date(T0 + s * 1000);
-
-function contract(phase: ContractPhase, fields: Partial<ContractRecord> = {}): ContractRecord {
-  return {
-    id: 'c1',
-    serviceId: 's1',
-    role: 'consumer',
-    peer: 'b',
-    tiers: [{ tier: 'web', vcpu: 1, memoryMiB: 1024, diskGiB: 10, instances: 2, protection: 'restart' }],
-    pricePerHour: 0.5,
-    currency: 'EUR',
-    phase,
-    expiresAt: at(100),
-    createdAt: at(0),
-    updatedAt: at(0),
-    ...fields,
-  };
-}
-
-function errorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
+const contract = buildContract;
+const errorOf = domainErrorOf;
 
 describe('transitionContract timing rules', () => {
   it('refuses to expire before expiresAt', () => {
