@@ -11,7 +11,8 @@ interface Subscription {
  * In-process EventBus for the zero-setup demo and application tests. Each consumer group of a topic gets
  * every message once (the group's first subscriber takes it, as a single-partition Kafka group would);
  * delivery is asynchronous and ordered per subscription. A failing handler is retried a few times, then the
- * message is reported through `onDeadLetter`, never silently lost.
+ * message is reported through `onDeadLetter`, never silently lost. Each group gets its own copy of the message as
+ * it was when published (as a serialising bus would). After `close()` every call but close rejects.
  */
 export class MemoryEventBus implements EventBus {
   private readonly groups = new Map<string, Subscription>();
@@ -24,13 +25,15 @@ export class MemoryEventBus implements EventBus {
 
   async publish(message: BusMessage): Promise<void> {
     if (this.closed) throw new Error('bus closed');
-    for (const [key, sub] of this.groups) {
-      if (!key.startsWith(`${message.topic}\u0000`)) continue;
-      sub.tail = sub.tail.then(() => this.deliver(sub, message));
+    const { topic, key, value } = message;
+    for (const [id, sub] of this.groups) {
+      if (!id.startsWith(`${topic}\u0000`)) continue;
+      sub.tail = sub.tail.then(() => this.deliver(sub, { topic, key, value }));
     }
   }
 
   async subscribe(topic: string, group: string, handler: BusHandler): Promise<void> {
+    if (this.closed) throw new Error('bus closed');
     const key = `${topic}\u0000${group}`;
     if (!this.groups.has(key)) this.groups.set(key, { topic, handler, tail: Promise.resolve() });
   }
