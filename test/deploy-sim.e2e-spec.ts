@@ -50,6 +50,9 @@ describeWithPostgres('deploying services on simulated hosts', () => {
       expect(v.consoleLog).toBe(`/var/log/reservoir/${v.domain}.log`);
       expect(HOSTS.map((h) => h.name)).toContain(v.host);
     }
+    // Each VEE carries its tier's protection level.
+    const protection = Object.fromEntries(vees.map((v) => [v.tier, (v as unknown as { protection: string }).protection]));
+    expect(protection).toEqual({ 'web-servers': 'restart', 'app-servers': 'checkpoint', 'db-servers': 'live-standby' });
     const at = (tier: string, pick: (...n: number[]) => number) => pick(...vees.filter((v) => v.tier === tier).map((v) => Date.parse(v.createdAt)));
     expect(at('db-servers', Math.max)).toBeLessThanOrEqual(at('app-servers', Math.min));
     expect(at('app-servers', Math.max)).toBeLessThanOrEqual(at('web-servers', Math.min));

@@ -12,6 +12,8 @@ export interface VeeView {
   hostId: string;
   phase: string;
   role: string;
+  /** The tier's protection level (`<tier-QoS protection>`): none, restart, checkpoint or live-standby. */
+  protection?: string;
   domain: string;
   consoleLog: string;
   createdAt: string;
@@ -44,7 +46,7 @@ export interface ServiceView {
   loadBalancing?: Record<string, number>;
 }
 
-export function toVeeView(v: VeeRecord): VeeView {
+export function toVeeView(v: VeeRecord, protection?: string): VeeView {
   return {
     id: v.id,
     tier: v.tier,
@@ -53,6 +55,7 @@ export function toVeeView(v: VeeRecord): VeeView {
     hostId: v.hostId,
     phase: v.phase,
     role: v.role,
+    ...(protection === undefined ? {} : { protection }),
     domain: v.domain,
     consoleLog: v.consoleLog,
     createdAt: v.createdAt.toISOString(),
@@ -74,7 +77,8 @@ export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], v
     updatedAt: r.updatedAt.toISOString(),
   };
   if (history) view.phaseHistory = history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() }));
-  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map(toVeeView);
+  const protectionOf = (tier: string) => r.definition.tiers.find((t) => t.name === tier)?.qos.protection;
+  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map((v) => toVeeView(v, protectionOf(v.tier)));
   if (r.placementErrors && r.placementErrors.length > 0) view.placementErrors = r.placementErrors;
   if (r.replicaOf) view.replicaOf = r.replicaOf;
   return view;
