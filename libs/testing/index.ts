@@ -4,3 +4,4 @@ export * from './fakes';
 export * from './manifest-builders';
 export * from './fakes-deploy';
 export * from './fakes-federation';
+export * from './fakes-protection';

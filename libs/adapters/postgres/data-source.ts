@@ -7,13 +7,15 @@ import { VeeEntity } from './entities/vee.entity';
 import { VeePhaseHistoryEntity } from './entities/vee-phase-history.entity';
 import { ContractEntity } from './entities/contract.entity';
 import { ContractHistoryEntity } from './entities/contract-history.entity';
+import { CheckpointEntity } from './entities/checkpoint.entity';
+import { GroupCutEntity } from './entities/group-cut.entity';
 import { MIGRATIONS } from './migrations';
 import { createPgliteDriver } from './embedded/pglite-pool';
 
 /** Where the broker keeps its data: a PostgreSQL server, or the embedded PGlite store in a directory. */
 export type StoreLocation = { kind: 'server'; url: string } | { kind: 'embedded'; dataDir: string };
 
-export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity, VeeEntity, VeePhaseHistoryEntity, ContractEntity, ContractHistoryEntity];
+export const ENTITIES = [ServiceEntity, ServicePhaseHistoryEntity, HostEntity, VeeEntity, VeePhaseHistoryEntity, ContractEntity, ContractHistoryEntity, CheckpointEntity, GroupCutEntity];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations (never `synchronize`).
