@@ -1,11 +1,10 @@
 import { rmSync } from 'node:fs';
-import { Client } from 'pg';
 import { type DataSource } from 'typeorm';
-import { checkpointStoreContract, type CheckpointStoreTarget } from '@reservoir/testing/checkpoint-store-contract';
+import { checkpointStoreContract } from '@reservoir/testing/checkpoint-store-contract';
+import { onServerAndPglite } from '@reservoir/testing/store-suite-targets';
 import { FakeCheckpointStore } from '@reservoir/testing/fakes-protection';
-import { describeWithPostgres, TEST_DATABASE_URL } from '@reservoir/testing/real-services';
-import { resetTestDatabase, tempDataDir } from '@reservoir/testing/broker-harness';
-import { openDataSource, type StoreLocation } from './data-source';
+import { tempDataDir } from '@reservoir/testing/broker-harness';
+import { openDataSource } from './data-source';
 import { TypeormCheckpointStore } from './typeorm-checkpoint.store';
 
 /**
@@ -15,71 +14,7 @@ import { TypeormCheckpointStore } from './typeorm-checkpoint.store';
  */
 jest.setTimeout(60000);
 
-const OWN_DATABASE = 'reservoir_test_checkpoint_store';
-
-function ownDatabaseUrl(): string {
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${OWN_DATABASE}`;
-  return url.toString();
-}
-
-async function ensureOwnDatabase(): Promise<void> {
-  const client = new Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${OWN_DATABASE}`);
-  } catch (err) {
-    // 42P04: it exists; 23505: another run created it at the same moment.
-    const code = (err as { code?: string }).code;
-    if (code !== '42P04' && code !== '23505') throw err;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Opens one migrated DataSource for the whole suite; each test gets the tables emptied. */
-function typeormTarget(open: () => Promise<StoreLocation>, close: () => void = () => undefined): CheckpointStoreTarget {
-  let ds: DataSource | undefined;
-  return {
-    setup: async () => {
-      ds = await openDataSource(await open());
-    },
-    makeStore: async () => {
-      if (!ds) throw new Error('setup did not open the data source');
-      await ds.query('TRUNCATE checkpoints, group_cuts');
-      return new TypeormCheckpointStore(ds);
-    },
-    teardown: async () => {
-      await ds?.destroy();
-      close();
-    },
-  };
-}
-
-describeWithPostgres('on the PostgreSQL server', () => {
-  checkpointStoreContract(
-    'TypeormCheckpointStore',
-    typeormTarget(async () => {
-      await ensureOwnDatabase();
-      await resetTestDatabase(ownDatabaseUrl());
-      return { kind: 'server', url: ownDatabaseUrl() };
-    }),
-  );
-});
-
-describe('on embedded PGlite', () => {
-  let dataDir = '';
-  checkpointStoreContract(
-    'TypeormCheckpointStore',
-    typeormTarget(
-      async () => {
-        dataDir = tempDataDir('reservoir-checkpoints-');
-        return { kind: 'embedded', dataDir };
-      },
-      () => rmSync(dataDir, { recursive: true, force: true }),
-    ),
-  );
-});
+onServerAndPglite('TypeormCheckpointStore', 'checkpoints, group_cuts', (ds) => new TypeormCheckpointStore(ds), checkpointStoreContract);
 
 checkpointStoreContract('FakeCheckpointStore', { makeStore: async () => new FakeCheckpointStore() });
 
