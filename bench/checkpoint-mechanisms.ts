@@ -13,7 +13,8 @@ import { imageFromCatalogue } from '@reservoir/testing/libvirt-services';
 import { CANDIDATES, type Candidate, NOT_MEASURED } from './lib/checkpoint-candidates';
 import { type GuestPlan, sweep } from './lib/checkpoint-guest';
 import { runTrial, type Sample } from './lib/checkpoint-trial';
-import { Cleanup } from './lib/cleanup';
+import { Cleanup, finishCleanup } from './lib/cleanup';
+import { intEnv } from './lib/env';
 import { virsh } from './lib/libvirt-tools';
 import { median, percentile, printTable, sorted } from './lib/stats';
 
@@ -22,14 +23,6 @@ interface Settings {
   memoryMib: number[];
   dirtyMib: number;
   uri: string;
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${raw}: must be an integer from ${min} to ${max}`);
-  return n;
 }
 
 function settings(): Settings {
@@ -148,9 +141,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     console.log('\nNot measured:');
     for (const note of NOT_MEASURED) console.log(`  - ${note}`);
   } finally {
-    const failures = await cleanup.runAll();
-    for (const f of failures) console.error(`cleanup failed: ${f}`);
-    if (failures.length > 0) process.exitCode = 1;
+    await finishCleanup(cleanup);
   }
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { imageFromCatalogue } from '@reservoir/testing/libvirt-services';
 import { deleteAllServices, registerHost, startBenchBroker } from './lib/bench-broker';
-import { Cleanup } from './lib/cleanup';
+import { type Cleanup, finishCleanup, runBenchmark } from './lib/cleanup';
+import { intEnv } from './lib/env';
 import { measureThroughput, type ThroughputRow, type Workload } from './lib/deploy-throughput';
 import { libvirtProblems } from './lib/libvirt-tools';
 import { type BootSample, measureQemuBoot, type QemuBootResult } from './lib/qemu-boot';
@@ -30,14 +31,6 @@ interface Settings {
   repeats: number;
   qemuUri: string;
   libvirt: boolean;
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${raw}: must be an integer from ${min} to ${max}`);
-  return n;
 }
 
 function settings(): Settings {
@@ -188,23 +181,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   try {
     await libvirtParts(s, cleanup);
   } finally {
-    const failures = await cleanup.runAll();
-    for (const f of failures) console.error(`cleanup failed: ${f}`);
-    if (failures.length > 0) process.exitCode = 1;
+    await finishCleanup(cleanup);
   }
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-const cleanup = new Cleanup();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  });
-}
-main(cleanup)
-  .catch(async (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-    for (const f of await cleanup.runAll()) console.error(`cleanup failed: ${f}`);
-  });
+runBenchmark(main);

@@ -20,7 +20,8 @@ import { type MessageType } from '@reservoir/domain/federation/protocol/envelope
 import { RSRS_BROADCAST_TOPIC } from '@reservoir/domain/federation/protocol/topics';
 // Directly, not through '@reservoir/testing' (whose index loads the whole broker).
 import { kafkaAvailable, TEST_KAFKA_BROKER_LIST, TEST_KAFKA_BROKERS } from '../libs/testing/real-services';
-import { Cleanup } from './lib/cleanup';
+import { type Cleanup, finishCleanup, runBenchmark } from './lib/cleanup';
+import { intEnv } from './lib/env';
 import { InboxBench, type InboxRow } from './lib/negotiation-inbox';
 import { ProtocolFederation, type RoundResult } from './lib/negotiation-protocol';
 import { RawFederation, type RawType } from './lib/negotiation-raw';
@@ -39,14 +40,6 @@ interface Settings {
 }
 
 const JOIN_TIMEOUT_MS = 60_000;
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${raw}: must be an integer from ${min} to ${max}`);
-  return n;
-}
 
 function settings(): Settings {
   const rawSites = process.env.BENCH_SITES || '3,10';
@@ -260,22 +253,9 @@ async function main(cleanup: Cleanup): Promise<void> {
       printInbox(inboxRows, s);
     }
   } finally {
-    const failures = await cleanup.runAll();
-    for (const f of failures) console.error(`cleanup failed: ${f}`);
-    if (failures.length > 0) process.exitCode = 1;
+    await finishCleanup(cleanup);
   }
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-const cleanup = new Cleanup();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  });
-}
-main(cleanup).catch(async (error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-  for (const f of await cleanup.runAll()) console.error(`cleanup failed: ${f}`);
-});
+runBenchmark(main);

@@ -6,19 +6,11 @@ import { findShippedFile, loadConfig } from '@reservoir/config';
 import { type RunningBroker, startBroker } from '../../apps/site-broker/bootstrap';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from './real-services';
 
+export { resetTestDatabase } from './real-services';
+
 export type StoreChoice = 'server' | 'embedded';
 export type BusChoice = 'memory' | 'kafka';
 
-/** Empties the test database (schema and migration table), so a broker starts from its first migration. */
-export async function resetTestDatabase(url: string = TEST_DATABASE_URL): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-  } finally {
-    await client.end();
-  }
-}
 
 /** Runs SQL against the test database directly (to check what the broker stored, or did not). */
 export async function queryTestDatabase<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -197,3 +197,14 @@ export function describeWithKafka(name: string, fn: () => void): void {
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
+
+/** Empties a test database (schema and migration table), so a broker starts from its first migration. */
+export async function resetTestDatabase(url: string = TEST_DATABASE_URL): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  } finally {
+    await client.end();
+  }
+}

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findShippedFile } from '@reservoir/config';
-import { TEST_DATABASE_URL } from './real-services';
+import { resetTestDatabase, TEST_DATABASE_URL } from './real-services';
 
 /** The compiled site broker (`npm run build`); test-all.sh builds before the e2e run. */
 export function brokerMainPath(): string {
@@ -39,13 +39,7 @@ export async function freshSiteDatabase(suffix: string): Promise<string> {
     await admin.end();
   }
   url.pathname = `/${name}`;
-  const site = new Client({ connectionString: url.toString() });
-  await site.connect();
-  try {
-    await site.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-  } finally {
-    await site.end();
-  }
+  await resetTestDatabase(url.toString());
   return url.toString();
 }
 

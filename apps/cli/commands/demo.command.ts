@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BrokerConfig, findShippedFile, loadConfig } from '@reservoir/config';
-import { generateSiteKeyPair } from '@reservoir/adapters/federation/ed25519';
+import { writeSiteKeyPair } from '@reservoir/adapters/federation/key-files';
 import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
 import { type RunningBroker, startBroker } from '../../site-broker/bootstrap';
 import { type ParsedArgs, UsageError, rejectUnknown } from '../args';
@@ -100,12 +100,7 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
 function demoFederation(base: string): string {
   const sites = SITES.map((id) => {
     const dir = join(base, 'keys', id);
-    if (!existsSync(join(dir, 'site.key'))) {
-      const pair = generateSiteKeyPair();
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(dir, 'site.key'), pair.privateKeyPem, { mode: 0o600 });
-      writeFileSync(join(dir, 'site.pub'), `${pair.publicKey}\n`);
-    }
+    if (!existsSync(join(dir, 'site.key'))) writeSiteKeyPair(dir);
     return { id, publicKey: readFileSync(join(dir, 'site.pub'), 'utf8').trim() };
   });
   const file = join(base, 'federation.json');

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSiteKeyPair } from '@reservoir/adapters/federation/ed25519';
+import { writeSiteKeyPair } from '@reservoir/adapters/federation/key-files';
 import { SITE_ID_PATTERN } from '@reservoir/domain/federation/protocol/federation';
 import { type ParsedArgs, optionString, rejectUnknown, UsageError } from '../args';
 import { type Output } from '../output';
@@ -28,11 +28,8 @@ export async function keygenCommand(args: ParsedArgs, out: Output): Promise<numb
       return 1;
     }
   }
-  const pair = generateSiteKeyPair();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // 'wx' fails rather than overwrite a key written since the check above.
-  writeFileSync(keyPath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
-  writeFileSync(pubPath, `${pair.publicKey}\n`, { mode: 0o644, flag: 'wx' });
+  // Fails rather than overwrite a key written since the check above.
+  const pair = writeSiteKeyPair(dir);
   out.log(`wrote ${keyPath} (Ed25519 private key, PEM PKCS#8, mode 0600): set RESERVOIR_SITE_KEY_FILE=${keyPath} on site '${siteId}'`);
   out.log(`wrote ${pubPath} (public key, base64url)`);
   out.log('add this entry to "sites" in the RESERVOIR_FEDERATION_FILE of every site:');

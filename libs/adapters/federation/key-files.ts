@@ -3,9 +3,10 @@
  * with mode 0600. A key file that any user of the machine may read or write is refused (group access is
  * allowed, for deployments that share secrets with a service group; Kubernetes mounts need `defaultMode: 0400`).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@reservoir/config';
-import { Ed25519Signer, parsePrivateKeyPem } from './ed25519';
+import { Ed25519Signer, generateSiteKeyPair, parsePrivateKeyPem } from './ed25519';
 
 export const SITE_KEY_VARIABLE = 'RESERVOIR_SITE_KEY_FILE';
 
@@ -37,6 +38,20 @@ export function readSiteKeyFile(path: string, variable: string = SITE_KEY_VARIAB
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * A new key pair in DIR: `site.key` (PEM PKCS#8, mode 0600) and `site.pub` (base64url). Never replaces a key: an
+ * existing file makes it throw (EEXIST). Answers the paths and the public key.
+ */
+export function writeSiteKeyPair(dir: string): { keyPath: string; pubPath: string; publicKey: string } {
+  const keyPath = join(dir, 'site.key');
+  const pubPath = join(dir, 'site.pub');
+  const pair = generateSiteKeyPair();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(keyPath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  writeFileSync(pubPath, `${pair.publicKey}\n`, { mode: 0o644, flag: 'wx' });
+  return { keyPath, pubPath, publicKey: pair.publicKey };
 }
 
 export function describeIoError(err: unknown): string {

@@ -5,8 +5,9 @@ import { TestFederation } from '@reservoir/adapters/federation/test-federation';
 import { MemoryEventBus } from '@reservoir/adapters/bus/memory-event-bus';
 import { DEAD_LETTER_RAW_LIMIT, type DeadLetter } from '@reservoir/domain/federation/protocol/dead-letter';
 import { BROADCAST, type Envelope } from '@reservoir/domain/federation/protocol/envelope';
-import { type BusHandler, type BusMessage, type EventBus } from '@reservoir/domain/ports/event-bus.port';
+import { type BusHandler, type BusMessage } from '@reservoir/domain/ports/event-bus.port';
 import { FakeClock } from '@reservoir/testing/fakes';
+import { RecordingBus } from '@reservoir/testing/fakes-federation';
 import { type InboundDispatcher, InboundGate, type InboundGateDeps } from './inbound-gate';
 
 const SENT = '2026-03-02T10:00:00.000Z';
@@ -14,25 +15,6 @@ const INBOX = 'rsrs.site-b';
 const fed = new TestFederation(['site-a', 'site-b', 'site-c']);
 const outsider = TestFederation.signerFor('site-x');
 const schema = new AjvMessageValidator();
-
-/** Records what is published; anything else it is asked to do is a test failure. */
-class RecordingBus implements EventBus {
-  readonly published: BusMessage[] = [];
-  failWith?: Error;
-  async publish(message: BusMessage): Promise<void> {
-    if (this.failWith) throw this.failWith;
-    this.published.push(message);
-  }
-  async subscribe(): Promise<void> {
-    throw new Error('unexpected subscribe');
-  }
-  async ping(): Promise<void> {
-    throw new Error('unexpected ping');
-  }
-  async close(): Promise<void> {
-    throw new Error('unexpected close');
-  }
-}
 
 function beat(overrides: Partial<Envelope<'Heartbeat'>> = {}): Envelope<'Heartbeat'> {
   return fed.message<'Heartbeat'>({ type: 'Heartbeat', from: 'site-a', to: 'site-b', sentAt: SENT, body: { seq: 1, incarnation: 'i1' }, ...overrides });
