@@ -14,7 +14,7 @@ import { TestFederation } from '@reservoir/adapters/federation/test-federation';
 import { type DeadLetter } from '@reservoir/domain/federation/protocol/dead-letter';
 import { PROTOCOL_VERSION, type UnsignedEnvelope } from '@reservoir/domain/federation/protocol/envelope';
 import { inboxTopic, RSRS_DEAD_LETTER_TOPIC } from '@reservoir/domain/federation/protocol/topics';
-import { createTestKafka, describeWithKafka, TEST_KAFKA_BROKERS } from '../libs/testing/real-services';
+import { createTestKafka, describeWithKafka, TEST_KAFKA_BROKERS, watchTopic } from '../libs/testing/real-services';
 import { eventually } from '../libs/testing/eventually';
 import { freePort, freshSiteDatabase, SiteProcess } from '../libs/testing/site-process';
 
@@ -73,14 +73,9 @@ describeWithKafka('a three-site federation over Kafka, one process per site', ()
     }
     producer = kafka.producer();
     await producer.connect();
-    watcher = kafka.consumer({ groupId: `fedk-watch-${run}`, maxWaitTimeInMs: 250 });
-    await watcher.connect();
-    await watcher.subscribe({ topic: RSRS_DEAD_LETTER_TOPIC, fromBeginning: true });
-    await watcher.run({
-      eachMessage: async ({ message }) => {
-        const letter = JSON.parse(message.value?.toString('utf8') ?? '{}') as DeadLetter;
-        if (letter.topic === inboxTopic(ids.a)) letters.push(letter);
-      },
+    watcher = await watchTopic(kafka, RSRS_DEAD_LETTER_TOPIC, `fedk-watch-${run}`, (value) => {
+      const letter = JSON.parse(value) as DeadLetter;
+      if (letter.topic === inboxTopic(ids.a)) letters.push(letter);
     });
   }, 120_000);
 

@@ -17,7 +17,7 @@ import { type DeadLetter } from '@reservoir/domain/federation/protocol/dead-lett
 import { type Envelope } from '@reservoir/domain/federation/protocol/envelope';
 import { inboxTopic, RSRS_DEAD_LETTER_TOPIC } from '@reservoir/domain/federation/protocol/topics';
 // Directly, not through '@reservoir/testing' (whose index loads the whole broker): this suite needs Kafka only.
-import { createTestKafka, describeWithKafka, TEST_KAFKA_BROKER_LIST } from '../libs/testing/real-services';
+import { createTestKafka, describeWithKafka, TEST_KAFKA_BROKER_LIST, watchTopic } from '../libs/testing/real-services';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 jest.setTimeout(90_000);
@@ -49,14 +49,9 @@ describeWithKafka('RS-RS inbound gate over Kafka', () => {
 
   beforeAll(async () => {
     await bus.ensureTopics([inbox, RSRS_DEAD_LETTER_TOPIC]);
-    watcher = kafka.consumer({ groupId: `rsrs-gate-watch-${run}`, maxWaitTimeInMs: 250 });
-    await watcher.connect();
-    await watcher.subscribe({ topic: RSRS_DEAD_LETTER_TOPIC, fromBeginning: true });
-    await watcher.run({
-      eachMessage: async ({ message }) => {
-        const letter = JSON.parse(message.value?.toString('utf8') ?? '{}') as DeadLetter;
-        if (letter.topic === inbox) letters.push(letter);
-      },
+    watcher = await watchTopic(kafka, RSRS_DEAD_LETTER_TOPIC, `rsrs-gate-watch-${run}`, (value) => {
+      const letter = JSON.parse(value) as DeadLetter;
+      if (letter.topic === inbox) letters.push(letter);
     });
     const gate = new InboundGate(
       { siteId: site, peers: fed.peers, schema: new AjvMessageValidator(), verifier: new Ed25519Verifier(), seen: new MemorySeenMessages(), clock: { now: () => new Date() }, bus },
@@ -83,17 +78,20 @@ describeWithKafka('RS-RS inbound gate over Kafka', () => {
     const forged = JSON.stringify(fed.sign(unsigned, TestFederation.signerFor('mallory')));
     const tampered = JSON.stringify({ ...genuine, body: { ...genuine.body, seq: 1_000_000 } });
     const malformed = '{"v":"1.0","type":"Heartbeat"';
-    for (const value of [forged, tampered, JSON.stringify(genuine), JSON.stringify(genuine), malformed]) await send(value);
+    const sent = [forged, tampered, JSON.stringify(genuine), JSON.stringify(genuine), malformed];
+    for (const value of sent) await send(value);
+    // Only letters about these five: a knocking beat redelivered after a rebalance is (rightly) a replay too.
+    const ours = () => letters.filter((l) => sent.includes(l.raw));
 
-    await until('four dead letters', () => letters.length >= 4);
+    await until('four dead letters', () => ours().length >= 4);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(letters.map((l) => [l.reason, l.raw])).toEqual([
+    expect(ours().map((l) => [l.reason, l.raw])).toEqual([
       ['bad-signature', forged],
       ['bad-signature', tampered],
       ['replay', JSON.stringify(genuine)],
       ['malformed-json', malformed],
     ]);
-    for (const letter of letters) {
+    for (const letter of ours()) {
       expect(Object.keys(letter).sort()).toEqual(['detail', 'raw', 'reason', 'receivedAt', 'topic']);
       expect(letter.topic).toBe(inbox);
       expect(Date.now() - Date.parse(letter.receivedAt)).toBeLessThan(60_000);

@@ -17,7 +17,7 @@
  * CI / non-CI semantics and returns whether the service is usable.
  */
 import { spawnSync } from 'node:child_process';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 
 export const TEST_DATABASE_URL: string =
@@ -39,6 +39,27 @@ const SYNC_PROBE_TIMEOUT_MS = 15000;
 /** A kafkajs client for tests: the test brokers, logs silenced (errors surface as rejected promises). */
 export function createTestKafka(clientId: string): Kafka {
   return new Kafka({ clientId, brokers: TEST_KAFKA_BROKER_LIST, logLevel: logLevel.NOTHING });
+}
+
+/**
+ * A consumer that reads `topic` from its beginning and hands every value (as text) to `onValue`. The topic is
+ * created first if missing, with its leader elected: subscribing to a topic that brokers are still creating fails
+ * with "This server does not host this topic-partition".
+ */
+export async function watchTopic(kafka: Kafka, topic: string, group: string, onValue: (value: string) => void): Promise<Consumer> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.fetchTopicMetadata({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => onValue(message.value?.toString('utf8') ?? '') });
+  return consumer;
 }
 
 export function isCi(): boolean {
