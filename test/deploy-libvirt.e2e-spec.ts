@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { renamed, startTestBroker } from '@reservoir/testing';
 import { TEST_LIBVIRT_URI, describeWithLibvirt } from '../libs/testing/libvirt-services';
+import { domainNames, qemuPid, virsh } from '../libs/testing/libvirt-domains';
 import { eventually } from '../libs/testing/eventually';
 
 const XML = 'application/xml';
@@ -16,25 +16,6 @@ const SHOP = 'lvshop';
 const DISK_DIR = '/var/lib/libvirt/images/reservoir';
 
 interface Vee { id: string; tier: string; host: string; phase: string; domain: string; consoleLog: string }
-
-const virsh = (...args: string[]): string => {
-  const r = spawnSync('virsh', ['-c', TEST_LIBVIRT_URI, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
-};
-const domainNames = (all: boolean): string[] =>
-  virsh('list', '--name', ...(all ? ['--all'] : [])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-
-/** The QEMU process of a running domain, by libvirt's pid file, else by its `guest=<name>` argument. */
-function qemuPid(domain: string): number | undefined {
-  const pidFile = `/run/libvirt/qemu/${domain}.pid`;
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0) return pid;
-  }
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
-  const line = ps.split('\n').find((l) => l.includes('qemu-system') && l.includes(`guest=${domain},`));
-  return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
-}
 
 /** A broker deploying a service onto the real libvirt daemon (qemu:///system, TCG) from the image catalogue. */
 describeWithLibvirt('deploying services on a libvirt host', () => {
@@ -80,8 +61,12 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
   it('registers qemu:///system and deploys a counter tier onto it: running, counting on its console', async () => {
     const host = await http().post('/v1/hosts').send({ name: 'libvirt-1', uri: TEST_LIBVIRT_URI }).expect(201);
     expect(host.body.capacity.memoryMiB).toBeGreaterThan(64);
-    // minimal.xml under another name, with one configuration property for the guest.
-    const manifest = renamed('minimal.xml', SERVICE).toString('utf8').replace('<tier-QoS', '<configuration><property name="greeting" value="hello"/></configuration>\n    <tier-QoS');
+    // minimal.xml under another name, with one configuration property for the guest, and `restart` protection
+    // (minimal's `none` would leave a killed VEE lost: nothing beyond reporting).
+    const manifest = renamed('minimal.xml', SERVICE).toString('utf8')
+      .replace('<tier-QoS', '<configuration><property name="greeting" value="hello"/></configuration>\n    <tier-QoS')
+      .replace('protection="none"', 'protection="restart"');
+    expect(manifest).toContain('protection="restart"');
     const created = await http().post('/v1/services').set('content-type', XML).send(manifest).expect(201);
     serviceId = created.body.id;
     const running = await until('the service running', async () => {
@@ -102,7 +87,7 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
     expect(xml).toContain('<entry>reservoir.greeting=hello</entry>');
   }, 120_000);
 
-  it('brings the VEE back after its QEMU process is killed (reconcile loop)', async () => {
+  it('brings the VEE back after its QEMU process is killed (reconcile loop → failover: restart in place)', async () => {
     const pid = qemuPid(vee.domain);
     expect(pid).toBeDefined();
     const before = readFileSync(vee.consoleLog, 'utf8').length;
@@ -115,6 +100,9 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
     });
     expect(s.vees[0].domain).toBe(vee.domain);
     expect(domainNames(false)).toContain(vee.domain);
+    const one = (await http().get(`/v1/vees/${vee.id}`).expect(200)).body;
+    expect(one).toMatchObject({ id: vee.id, protection: 'restart', failover: { lastAction: { type: 'restart-in-place', attempt: 1 } } });
+    expect(['probation', 'healthy']).toContain(one.failover.state);
   }, 120_000);
 
   it('deletes the service: the domain and its overlay are gone', async () => {
@@ -172,8 +160,8 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
     expect(bridgePorts(`rsv-${short}-internal`)).toBe(3);
     expect(bridgePorts(`rsv-${short}-public`)).toBe(2);
 
-    // A killed QEMU of one tier comes back; the others keep running.
-    const victim = vees.find((v) => v.tier === 'app-servers') as Vee;
+    // A killed QEMU of a `restart` tier comes back in place; the others keep running.
+    const victim = vees.find((v) => v.tier === 'web-servers') as Vee;
     const pid = qemuPid(victim.domain);
     expect(pid).toBeDefined();
     process.kill(pid as number, 'SIGKILL');

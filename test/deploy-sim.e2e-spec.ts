@@ -76,8 +76,8 @@ describeWithPostgres('deploying services on simulated hosts', () => {
     await http().delete(`/v1/hosts/${vees[0]?.hostId}`).expect(409);
   });
 
-  it('restarts a crashed VEE (reconcile loop) and logs the way back', async () => {
-    const victim = vees.find((v) => v.tier === 'app-servers') as Vee;
+  it('restarts a crashed VEE of a restart tier (reconcile loop → failover) and logs the way back', async () => {
+    const victim = vees.find((v) => v.tier === 'web-servers') as Vee;
     broker.infra.sim.crashDomain(victim.host, victim.domain);
     await until('the crashed VEE running again', async () => {
       const events: Event[] = (await http().get(`/v1/services/${shopId}/events`).expect(200)).body.items;
@@ -88,6 +88,9 @@ describeWithPostgres('deploying services on simulated hosts', () => {
     const again = await settled(shopId, 'running');
     expect(again.phaseHistory.map((h: { to: string }) => h.to).slice(-2)).toEqual(['degraded', 'running']);
     expect(again.vees.find((v: Vee) => v.id === victim.id).phase).toBe('running');
+    const one = (await http().get(`/v1/vees/${victim.id}`).expect(200)).body;
+    expect(one).toMatchObject({ id: victim.id, protection: 'restart', failover: { lastAction: { type: 'restart-in-place', step: 'restart-in-place', attempt: 1 } } });
+    await http().get('/v1/vees/00000000-0000-4000-8000-000000000000').expect(404);
   });
 
   it('reports a domain nobody owns and leaves it alone', async () => {
@@ -106,6 +109,23 @@ describeWithPostgres('deploying services on simulated hosts', () => {
     expect((await conn.info('not-ours')).state).toBe('running');
     await conn.destroy('not-ours');
     await conn.undefine('not-ours');
+  });
+
+  it("reports a crashed VEE of a 'none' tier lost and restarts nothing (minimal.xml)", async () => {
+    const id: string = (await submit(renamed('minimal.xml', 'unprotected'))).id;
+    const running = await settled(id, 'running');
+    const victim = running.vees[0] as Vee;
+    broker.infra.sim.crashDomain(victim.host, victim.domain);
+    const lost = await until('the VEE lost', async () => {
+      const s = await service(id);
+      return s.vees[0]?.phase === 'lost' ? s : undefined;
+    });
+    expect(lost.phase).toBe('degraded');
+    expect(lost.vees[0].failover).toMatchObject({ state: 'lost', reason: expect.stringMatching(/^protection 'none' has no recovery steps/) });
+    const events: Event[] = (await http().get(`/v1/services/${id}/events`).expect(200)).body.items;
+    expect(events.filter((e) => e.id === victim.id).map((e) => e.to)).toEqual(['defined', 'starting', 'running', 'failed', 'lost']);
+    expect((await (await broker.infra.sim.connect(`sim://${victim.host}`)).info(victim.domain)).state).toBe('crashed');
+    await http().delete(`/v1/services/${id}`).expect(204);
   });
 
   it('deletes the service: no domain left on any host, then 404', async () => {

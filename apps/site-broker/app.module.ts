@@ -22,13 +22,23 @@ import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-record
 import { UpdateTier } from '@reservoir/application/deploy/update-tier';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
+import { CheckpointService } from '@reservoir/application/protection/checkpoint-service';
+import { CheckpointScheduler } from '@reservoir/application/protection/checkpoint-scheduler';
+import { type CheckpointStore } from '@reservoir/domain/ports/checkpoint-store.port';
+import { TypeormCheckpointStore } from '@reservoir/adapters/postgres/typeorm-checkpoint.store';
+import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
+import { FailoverVeeQuery } from '@reservoir/application/protection/failover-vee-query';
+import { RecoveryExecutor } from '@reservoir/application/protection/recovery-executor';
+import { resolveFailoverSettings } from '@reservoir/domain/protection/failover';
 import { type Infrastructure, systemClock, uuidGenerator } from './infrastructure';
-import { BROKER_CONFIG, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE } from './tokens';
+import { BROKER_CONFIG, CHECKPOINT_RECOVERY, CHECKPOINT_STORE, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE } from './tokens';
 import { createFederatedSite } from './federation/federated-site.factory';
 import { ServicesController } from './services/services.controller';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { SitesController } from './sites/sites.controller';
+import { VeesController } from './vees/vees.controller';
+import { VeeCheckpointsController } from './vees/vee-checkpoints.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,7 +53,7 @@ export class AppModule {
     const federationRef: { site?: FederatedSite } = {};
     return {
       module: AppModule,
-      controllers: [ServicesController, HostsController, SitesController, HealthController],
+      controllers: [ServicesController, HostsController, SitesController, HealthController, VeesController, VeeCheckpointsController],
       providers: [
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: BROKER_CONFIG, useValue: config },
@@ -83,10 +93,41 @@ export class AppModule {
           inject: [DEPLOY_DEPS, DeploymentRunner],
           useFactory: (d: DeployDeps, runner: DeploymentRunner) => new DeleteService(d, (id, reason) => runner.cancel(id, reason)),
         },
+        // Checkpoints of VEEs and group cuts (API, scheduler) and the CheckpointRecovery of failover.
+        { provide: CHECKPOINT_STORE, useValue: new TypeormCheckpointStore(infra.dataSource) },
+        {
+          provide: CheckpointService,
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE],
+          useFactory: (d: DeployDeps, store: CheckpointStore) =>
+            new CheckpointService({ ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } }),
+        },
+        { provide: CHECKPOINT_RECOVERY, useExisting: CheckpointService },
+        {
+          provide: CheckpointScheduler,
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService],
+          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService) =>
+            new CheckpointScheduler({ ...d, checkpoints: store }, checkpoints, { discoverEveryMs: config.reconcile.periodMs }),
+        },
+        {
+          // Failover of VEEs: checks from the reconcile passes; recovery under each service's lock.
+          provide: FailoverSupervisor,
+          inject: [DEPLOY_DEPS, CheckpointService],
+          useFactory: (d: DeployDeps, checkpoints: CheckpointService) => {
+            const { tickMs, ...failover } = config.failover;
+            const settings = resolveFailoverSettings({ ...failover, checkIntervalMs: config.reconcile.periodMs });
+            // restore-checkpoint actions go to the checkpoint service (its CheckpointRecovery).
+            return new FailoverSupervisor(d, new RecoveryExecutor(d, checkpoints), { settings, tickMs });
+          },
+        },
         {
           provide: SiteReconciler,
-          inject: [DEPLOY_DEPS],
-          useFactory: (d: DeployDeps) => new SiteReconciler(d, { periodMs: config.reconcile.periodMs }),
+          inject: [DEPLOY_DEPS, FailoverSupervisor],
+          useFactory: (d: DeployDeps, failover: FailoverSupervisor) => new SiteReconciler(d, { periodMs: config.reconcile.periodMs }, failover),
+        },
+        {
+          provide: FailoverVeeQuery,
+          inject: [DEPLOY_DEPS, FailoverSupervisor],
+          useFactory: (d: DeployDeps, failover: FailoverSupervisor) => new FailoverVeeQuery(d.vees, d.services, failover),
         },
         {
           provide: ManifestValidator,

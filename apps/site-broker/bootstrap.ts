@@ -7,7 +7,9 @@ import { type EventBus } from '@reservoir/domain/ports/event-bus.port';
 import { AppModule } from './app.module';
 import { type Infrastructure, openInfrastructure } from './infrastructure';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
+import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
 import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
+import { CheckpointScheduler } from '@reservoir/application/protection/checkpoint-scheduler';
 import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
 import { DEPLOY_DEPS, FEDERATED_SITE } from './tokens';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
@@ -17,6 +19,10 @@ export interface RunningBroker {
   infra: Infrastructure;
   /** The site's reconcile loop (tests run a pass with `runOnce`). */
   reconciler: SiteReconciler;
+  /** Failover of the site's VEEs, fed by the reconcile loop (tests read `status` and wait with `idle`). */
+  failover: FailoverSupervisor;
+  /** Periodic checkpoints of checkpoint/live-standby VEEs and their achieved RPO (`status`). */
+  checkpointScheduler: CheckpointScheduler;
   /** Background deployments (tests wait with `idle`). */
   deployments: DeploymentRunner;
   /** The site's federation part, when it is federated (RESERVOIR_SITE_KEY_FILE + RESERVOIR_FEDERATION_FILE). */
@@ -55,14 +61,20 @@ export async function startBroker(
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const running = app;
   const reconciler = app.get(SiteReconciler);
+  const failover = app.get(FailoverSupervisor);
   const deployments = app.get(DeploymentRunner);
+  const checkpointScheduler = app.get(CheckpointScheduler);
   const deps = app.get<DeployDeps>(DEPLOY_DEPS);
   const federation = app.get<FederatedSite | null>(FEDERATED_SITE);
+  failover.start();
   reconciler.start();
+  checkpointScheduler.start();
   try {
     await federation?.start();
   } catch (err) {
+    await checkpointScheduler.stop();
     await reconciler.stop();
+    await failover.stop();
     await running.close();
     await infra.close();
     throw err;
@@ -71,12 +83,16 @@ export async function startBroker(
     app: running,
     infra,
     reconciler,
+    failover,
+    checkpointScheduler,
     deployments,
     url: `http://${host}:${server.address().port}`,
     federation,
     async close() {
       await federation?.stop();
+      await checkpointScheduler.stop();
       await reconciler.stop();
+      await failover.stop();
       await deployments.close();
       await deps.connections.closeAll();
       await running.close();

@@ -8,3 +8,7 @@ export const ID_GENERATOR = Symbol('ID_GENERATOR');
 export const DEPLOY_DEPS = Symbol('DEPLOY_DEPS');
 /** The site's FederatedSite, or null for a broker that runs alone. */
 export const FEDERATED_SITE = Symbol('FEDERATED_SITE');
+/** The site's CheckpointStore (checkpoint records and group cuts). */
+export const CHECKPOINT_STORE = Symbol('CHECKPOINT_STORE');
+/** The CheckpointRecovery for failover (restore-checkpoint actions): the CheckpointService. */
+export const CHECKPOINT_RECOVERY = Symbol('CHECKPOINT_RECOVERY');

@@ -14,6 +14,10 @@ export interface BrokerConfig {
   deploy: { consoleDir: string; startTimeoutMs: number };
   /** The site's reconcile loop: how often every host is re-checked without events. */
   reconcile: { periodMs: number };
+  /** VEE failover (libs/domain/protection/failover): the machine's thresholds and limits, and its clock tick. */
+  failover: FailoverEnv;
+  /** Checkpoint bundles: the directory they go in on each host (`<dir>/<domain>/<checkpoint id>`), how many per VEE are kept. */
+  checkpoints: { dir: string; keep: number };
   /** The libvirt hosts' image catalogue: a directory with catalogue.json (scripts/libvirt/build-images.sh). */
   images: { dir: string };
   /**
@@ -44,6 +48,18 @@ export interface FederationEnv {
   distanceClass: Record<string, number>;
 }
 
+/** Overlaid on DEFAULT_FAILOVER_SETTINGS (checks come from the reconcile passes, every RESERVOIR_RECONCILE_PERIOD_MS). */
+export interface FailoverEnv {
+  suspectAfterFailedChecks: number;
+  healthyAfterGoodChecks: number;
+  maxAttemptsPerStep: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  actionTimeoutMs: number;
+  forgetAfterHealthyMs: number;
+  tickMs: number;
+}
+
 export interface EnvVarSpec {
   name: string;
   help: string;
@@ -65,7 +81,17 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_CONSOLE_DIR', default: '<data dir>/consoles', help: "directory of the VEEs' serial console logs on their hosts" },
   { name: 'RESERVOIR_START_TIMEOUT_MS', default: '60000', help: 'how long a started VEE may take to report running, 100-3600000' },
   { name: 'RESERVOIR_IMAGE_DIR', default: '<repo>/.services/images', help: "directory of the libvirt hosts' image catalogue (catalogue.json)" },
+  { name: 'RESERVOIR_CHECKPOINT_DIR', default: '<data dir>/checkpoints', help: 'directory of checkpoint bundles on the hosts (<dir>/<domain>/<checkpoint id>; made absolute)' },
+  { name: 'RESERVOIR_CHECKPOINT_KEEP', default: '3', help: "complete checkpoints kept per VEE (its part of the newest complete group cut is kept too), 1-1000" },
   { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
+  { name: 'RESERVOIR_FAILOVER_SUSPECT_AFTER', default: '2', help: 'failed checks (one per reconcile pass) that confirm a VEE failed and start recovery, 1-100' },
+  { name: 'RESERVOIR_FAILOVER_HEALTHY_AFTER', default: '3', help: 'good checks in a row that clear a suspicion or end probation after a recovery, 1-100' },
+  { name: 'RESERVOIR_FAILOVER_ATTEMPTS_PER_STEP', default: '2', help: 'attempts of one recovery step before escalating to the next, 1-20' },
+  { name: 'RESERVOIR_FAILOVER_BACKOFF_MS', default: '1000', help: 'wait after the first failed recovery action, doubling per failure, 10-600000' },
+  { name: 'RESERVOIR_FAILOVER_MAX_BACKOFF_MS', default: '30000', help: 'longest wait between recovery actions (≥ RESERVOIR_FAILOVER_BACKOFF_MS), up to 3600000' },
+  { name: 'RESERVOIR_FAILOVER_ACTION_TIMEOUT_MS', default: '120000', help: 'a recovery action without a result after this long has failed (more than RESERVOIR_START_TIMEOUT_MS), up to 3600000' },
+  { name: 'RESERVOIR_FAILOVER_FORGET_AFTER_MS', default: '600000', help: 'a VEE healthy this long starts a fresh recovery chain when it fails again (a sooner failure continues the chain), 1000-86400000' },
+  { name: 'RESERVOIR_FAILOVER_TICK_MS', default: '250', help: 'clock tick of the failover machines (action timeouts, back-offs), 10-10000' },
   { name: 'RESERVOIR_SITE_KEY_FILE', help: "this site's Ed25519 private key (PEM PKCS#8, mode 0600; `reservoir keygen` writes it); unset = runs alone" },
   { name: 'RESERVOIR_FEDERATION_FILE', help: 'JSON {"sites":[{"id","publicKey","endpoint"?}]} of every federated site, this one too; unset = runs alone' },
   { name: 'RESERVOIR_HEARTBEAT_MS', default: '1000', help: 'heartbeat period of a federated site, 50-60000' },

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       manifest: { maxBytes: 1048576, maxDepth: 32 },
       deploy: { consoleDir: resolve('.data/local/consoles'), startTimeoutMs: 60000 },
       reconcile: { periodMs: 2000 },
+      failover: { suspectAfterFailedChecks: 2, healthyAfterGoodChecks: 3, maxAttemptsPerStep: 2, initialBackoffMs: 1000, maxBackoffMs: 30000, actionTimeoutMs: 120000, forgetAfterHealthyMs: 600000, tickMs: 250 },
+      checkpoints: { dir: resolve('.data/local/checkpoints'), keep: 3 },
       images: { dir: defaultImageDir() },
     });
   });
@@ -32,6 +34,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RESERVOIR_RECONCILE_PERIOD_MS: '0', RESERVOIR_START_TIMEOUT_MS: 'x' })).toThrow(
       /RESERVOIR_START_TIMEOUT_MS[\s\S]*RESERVOIR_RECONCILE_PERIOD_MS/,
     );
+  });
+
+  it('puts checkpoint bundles under the data directory unless told otherwise, and bounds how many are kept', () => {
+    expect(loadConfig({ RESERVOIR_DATA_DIR: '/srv/rsv/' }).checkpoints).toEqual({ dir: '/srv/rsv/checkpoints', keep: 3 });
+    expect(loadConfig({ RESERVOIR_CHECKPOINT_DIR: '/var/lib/ckpt', RESERVOIR_CHECKPOINT_KEEP: '5' }).checkpoints).toEqual({ dir: '/var/lib/ckpt', keep: 5 });
+    expect(() => loadConfig({ RESERVOIR_CHECKPOINT_KEEP: '0' })).toThrow(/RESERVOIR_CHECKPOINT_KEEP="0": must be an integer from 1 to 1000/);
   });
 
   it('reads a server store and a Kafka bus', () => {

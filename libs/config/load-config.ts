@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { type BrokerConfig, type FederationEnv } from './env.schema';
+import { type BrokerConfig, type FailoverEnv, type FederationEnv } from './env.schema';
 import { findShippedFile } from './repo-paths';
 
 export type Env = Record<string, string | undefined>;
@@ -95,6 +95,12 @@ export function loadConfig(env: Env): BrokerConfig {
       startTimeoutMs: r.int('RESERVOIR_START_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },
     reconcile: { periodMs: r.int('RESERVOIR_RECONCILE_PERIOD_MS', 2000, 50, 3_600_000) },
+    failover: readFailover(r),
+    checkpoints: {
+      // Absolute, like the console directory: the path is used on the hosts.
+      dir: resolve(r.str('RESERVOIR_CHECKPOINT_DIR', `${dataDir.replace(/\/+$/, '')}/checkpoints`) as string),
+      keep: r.int('RESERVOIR_CHECKPOINT_KEEP', 3, 1, 1000),
+    },
     images: { dir: r.str('RESERVOIR_IMAGE_DIR') ?? defaultImageDir() },
     federation: readFederation(r),
   };
@@ -135,6 +141,28 @@ function readBus(r: Reader): BrokerConfig['bus'] {
   if (brokers.length === 0) r.fail('RESERVOIR_KAFKA_BROKERS: required when RESERVOIR_BUS=kafka (e.g. 127.0.0.1:9092)');
   for (const b of brokers) if (!HOST_PORT.test(b)) r.fail(`RESERVOIR_KAFKA_BROKERS: ${JSON.stringify(b)} is not host:port`);
   return { kind, brokers, partitions, replicationFactor };
+}
+
+/** Defaults as DEFAULT_FAILOVER_SETTINGS; a recovery action must be given longer than a VEE's start. */
+function readFailover(r: Reader): FailoverEnv {
+  const f: FailoverEnv = {
+    suspectAfterFailedChecks: r.int('RESERVOIR_FAILOVER_SUSPECT_AFTER', 2, 1, 100),
+    healthyAfterGoodChecks: r.int('RESERVOIR_FAILOVER_HEALTHY_AFTER', 3, 1, 100),
+    maxAttemptsPerStep: r.int('RESERVOIR_FAILOVER_ATTEMPTS_PER_STEP', 2, 1, 20),
+    initialBackoffMs: r.int('RESERVOIR_FAILOVER_BACKOFF_MS', 1000, 10, 600_000),
+    maxBackoffMs: r.int('RESERVOIR_FAILOVER_MAX_BACKOFF_MS', 30_000, 10, 3_600_000),
+    actionTimeoutMs: r.int('RESERVOIR_FAILOVER_ACTION_TIMEOUT_MS', 120_000, 200, 3_600_000),
+    forgetAfterHealthyMs: r.int('RESERVOIR_FAILOVER_FORGET_AFTER_MS', 600_000, 1000, 86_400_000),
+    tickMs: r.int('RESERVOIR_FAILOVER_TICK_MS', 250, 10, 10_000),
+  };
+  if (f.maxBackoffMs < f.initialBackoffMs) {
+    r.fail(`RESERVOIR_FAILOVER_MAX_BACKOFF_MS=${f.maxBackoffMs}: must be at least RESERVOIR_FAILOVER_BACKOFF_MS (${f.initialBackoffMs})`);
+  }
+  const startTimeoutMs = Number(r.str('RESERVOIR_START_TIMEOUT_MS', '60000')); // itself checked with deploy
+  if (Number.isSafeInteger(startTimeoutMs) && f.actionTimeoutMs <= startTimeoutMs) {
+    r.fail(`RESERVOIR_FAILOVER_ACTION_TIMEOUT_MS=${f.actionTimeoutMs}: must exceed RESERVOIR_START_TIMEOUT_MS (${startTimeoutMs}): a recovery action starts the VEE`);
+  }
+  return f;
 }
 
 /** Both files or neither: a site that signs must know its peers, and one that verifies must be able to sign. */

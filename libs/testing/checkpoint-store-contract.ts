@@ -80,6 +80,22 @@ export function checkpointStoreContract(name: string, target: CheckpointStoreTar
       expect(await store.get('ck-2')).toEqual({ ...c, complete: false });
     });
 
+    it("keeps a checkpoint's trigger and the host of a local location, for VEE-only checkpoints and parts of cuts", async () => {
+      const onHost: CheckpointLocation = { ...local(1), hostId: 'host-1' };
+      const c = started('ck-t', 1, 1, 0, { trigger: 'monitoring-rule:cpu-high', locations: [onHost] });
+      await store.create(c);
+      expect(await store.get('ck-t')).toEqual({ ...c, complete: false });
+      expect(await store.complete('ck-t', { sizeBytes: 1, sha256: sha('1'), locations: [onHost, shipped(1)], completedAt: at(1) })).toBe(true);
+      expect((await store.get('ck-t'))?.locations).toEqual([onHost, shipped(1)]);
+      const cut = cutOf('g-t', 1, 5, [1, 2], true);
+      const withTrigger = { ...cut, parts: cut.parts.map((p) => ({ ...p, trigger: 'api' as const, locations: [{ ...p.locations[0] as CheckpointLocation, hostId: 'host-2' }] })) };
+      await store.createCut(withTrigger, SERVICE);
+      expect(await store.getCut('g-t', 1)).toEqual(withTrigger);
+      expect(await store.get('ck-none')).toBeUndefined();
+      await rejectsWithCode(store.create(started('ck-t2', 1, 2, 0, { trigger: 'whenever' as NewCheckpoint['trigger'] })), 'invalid-input');
+      expect(await store.get('ck-t2')).toBeUndefined();
+    });
+
     it('refuses a second checkpoint with the same id as a conflict and keeps the first untouched', async () => {
       const first = started('ck-3', 1, 1, 0);
       await store.create(first);

@@ -1,7 +1,7 @@
 /** In-memory stores for the deploy and reconcile use cases, with the same contracts as the PostgreSQL ones. */
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
 import { type HostStore } from '@reservoir/domain/ports/host-store.port';
-import { type VeeStore } from '@reservoir/domain/ports/vee-store.port';
+import { type VeeMove, type VeeStore } from '@reservoir/domain/ports/vee-store.port';
 import { type VeeHistoryEntry, type VeeRecord } from '@reservoir/domain/vee/vee-record';
 
 export class InMemoryHostStore implements HostStore {
@@ -47,6 +47,12 @@ export class InMemoryVeeStore implements VeeStore {
     if (!v) return false;
     v.spec = structuredClone(spec);
     v.updatedAt = at;
+    return true;
+  }
+  async moveHost(id: string, to: VeeMove, at: Date): Promise<boolean> {
+    const v = this.vees.get(id);
+    if (!v) return false;
+    Object.assign(v, { hostId: to.hostId, hostName: to.hostName, spec: structuredClone(to.spec), updatedAt: at });
     return true;
   }
   async listByService(serviceId: string): Promise<VeeRecord[]> {

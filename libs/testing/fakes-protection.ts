@@ -5,6 +5,7 @@ import {
   type CheckpointCompletion, type CheckpointStore, type NewCheckpoint, type StoredCheckpoint,
 } from '@reservoir/domain/ports/checkpoint-store.port';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
+import { type FakeClock } from './fakes';
 
 interface FakeCut {
   groupId: string;
@@ -119,11 +120,53 @@ export class FakeCheckpointStore implements CheckpointStore {
 const cutKey = (groupId: string, epoch: number): string => `${groupId}\u0000${epoch}`;
 
 function copyLocations(locations: readonly CheckpointLocation[]): CheckpointLocation[] {
-  return locations.map((l) => ({ kind: l.kind, siteId: l.siteId, path: l.path }));
+  return locations.map((l) => ({ kind: l.kind, siteId: l.siteId, path: l.path, ...(l.hostId === undefined ? {} : { hostId: l.hostId }) }));
 }
 
 function copyCheckpoint(c: StoredCheckpoint): StoredCheckpoint {
   const copy: StoredCheckpoint = { ...c, createdAt: new Date(c.createdAt), locations: copyLocations(c.locations) };
   if (c.completedAt) copy.completedAt = new Date(c.completedAt);
   return copy;
+}
+
+/**
+ * Virtual timers for schedulers that take a `(fn, ms) => cancel` function (the reconcile loop's `Scheduler`) and a
+ * FakeClock: `advance(ms)` runs every due callback in time order, moving the clock to each one's time and letting
+ * the promises it started settle before the next, then leaves the clock at the target.
+ */
+export class ManualScheduler {
+  private timers: { at: number; seq: number; fn: () => void }[] = [];
+  private seq = 0;
+
+  constructor(readonly clock: FakeClock) {}
+
+  readonly schedule = (fn: () => void, ms: number): (() => void) => {
+    const timer = { at: this.clock.now().getTime() + Math.max(0, ms), seq: (this.seq += 1), fn };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((t) => t !== timer));
+  };
+
+  /** Timers waiting. */
+  get pending(): number {
+    return this.timers.length;
+  }
+
+  async advance(ms: number): Promise<void> {
+    const target = this.clock.now().getTime() + ms;
+    await settle();
+    for (;;) {
+      const next = [...this.timers].sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!next || next.at > target) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.clock.advance(next.at - this.clock.now().getTime());
+      next.fn();
+      await settle();
+    }
+    this.clock.advance(target - this.clock.now().getTime());
+  }
+}
+
+/** Lets every promise chain that can move on do so (a few macrotask turns). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -2,6 +2,7 @@ import {
   HypervisorError, isHypervisorError, type DomainSpec, type DomainState, type HypervisorConnection, type HypervisorErrorCode,
   type HypervisorFactory, type HypervisorOperation, type LifecycleEvent, type LifecycleEventType,
 } from '@reservoir/domain/ports/hypervisor.port';
+import { checkpointBundleTests } from './hypervisor-checkpoint-bundles-contract';
 
 /**
  * The Hypervisor port's contract (libs/domain/ports/hypervisor.port.ts) as one jest suite every adapter runs: the sim,
@@ -17,7 +18,10 @@ export interface HypervisorFaults {
   refuseNext(uri: string, operation: HypervisorOperation, error: HypervisorError): Promise<void>;
 }
 
-/** Reads and moves a guest's observable state, so the suite can see reverts and restores roll it back. */
+/**
+ * Reads and moves a guest's observable state, so the suite can see reverts and restores roll it back. `advance`
+ * moves it by more than a running guest moves on its own while the suite makes one call.
+ */
 export interface GuestStateProbe {
   read(uri: string, name: string): Promise<number>;
   advance(uri: string, name: string): Promise<void>;
@@ -30,6 +34,16 @@ export interface HypervisorContractCapabilities {
   /** The target gives `faults` and `guestState` respectively. */
   failureInjection: boolean;
   guestState: boolean;
+  /** Writes and restores checkpoint bundles (the target gives `checkpointFiles`); without it `checkpointWrite` is 'unsupported'. */
+  checkpointBundles: boolean;
+}
+
+/** Damages checkpoint bundle files on the host, so the suite can see a restore refuse them. */
+export interface CheckpointFileFaults {
+  /** Changes the content of `file` in the bundle at `dir`, so its digest differs. */
+  corrupt(uri: string, dir: string, file: string): Promise<void>;
+  /** Deletes `file` from the bundle at `dir`. */
+  remove(uri: string, dir: string, file: string): Promise<void>;
 }
 
 export interface HypervisorContractTarget {
@@ -41,6 +55,7 @@ export interface HypervisorContractTarget {
   scratchDir: string;
   faults?: HypervisorFaults;
   guestState?: GuestStateProbe;
+  checkpointFiles?: CheckpointFileFaults;
   /** A spec the target can boot; the default is 1 vCPU, 64 MiB and one 1 GiB qcow2 disk. */
   spec?: (name: string, uuid: string) => DomainSpec;
   /** Longest wait for asynchronous changes (graceful shutdown, events); default 5000 ms. */
@@ -314,6 +329,8 @@ export function hypervisorContract(name: string, capabilities: HypervisorContrac
       await conn.start(domain);
       expect(await stateOf(domain)).toBe('running');
     });
+
+    checkpointBundleTests({ name, capabilities, target: () => target, conn: () => conn, spec });
   });
 }
 

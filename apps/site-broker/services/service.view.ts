@@ -2,6 +2,7 @@ import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/se
 import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
 import { type TransitionEvent } from '@reservoir/application/services/service-queries';
+import { type FailoverStatus } from '@reservoir/application/protection/failover-supervisor';
 
 /** The API's JSON for one VEE. */
 export interface VeeView {
@@ -18,6 +19,28 @@ export interface VeeView {
   consoleLog: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * What failover makes of the VEE, while the failover supervisor watches it (an active VEE of a running or degraded
+   * service, `none` tiers included: they show why they were declared lost). Kept in the broker's memory.
+   */
+  failover?: FailoverView;
+}
+
+/** A watched VEE's failover: machine state (healthy, suspect, recovering, probation, lost), since when, why, last action. */
+export interface FailoverView {
+  state: string;
+  since: string;
+  reason: string;
+  lastAction?: { type: string; step: string; attempt: number; at: string };
+}
+
+export function toFailoverView(status: FailoverStatus): FailoverView {
+  const { state, lastActionAt } = status;
+  const view: FailoverView = { state: state.phase, since: state.changedAt.toISOString(), reason: state.reason };
+  if (state.lastAction && lastActionAt) {
+    view.lastAction = { type: state.lastAction.type, step: state.lastAction.step, attempt: state.lastAction.attempt, at: lastActionAt.toISOString() };
+  }
+  return view;
 }
 
 /** The API's JSON for a service (a mapped view; storage rows never leave the adapter). */
@@ -46,8 +69,8 @@ export interface ServiceView {
   loadBalancing?: Record<string, number>;
 }
 
-export function toVeeView(v: VeeRecord, protection?: string): VeeView {
-  return {
+export function toVeeView(v: VeeRecord, protection?: string, failover?: FailoverStatus): VeeView {
+  const view: VeeView = {
     id: v.id,
     tier: v.tier,
     index: v.index,
@@ -61,9 +84,16 @@ export function toVeeView(v: VeeRecord, protection?: string): VeeView {
     createdAt: v.createdAt.toISOString(),
     updatedAt: v.updatedAt.toISOString(),
   };
+  if (failover) view.failover = toFailoverView(failover);
+  return view;
 }
 
-export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], vees?: VeeRecord[]): ServiceView {
+export function toServiceView(
+  r: ServiceRecord,
+  history?: PhaseHistoryEntry[],
+  vees?: VeeRecord[],
+  failoverOf: (veeId: string) => FailoverStatus | undefined = () => undefined,
+): ServiceView {
   const view: ServiceView = {
     id: r.id,
     name: r.name,
@@ -78,7 +108,7 @@ export function toServiceView(r: ServiceRecord, history?: PhaseHistoryEntry[], v
   };
   if (history) view.phaseHistory = history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() }));
   const protectionOf = (tier: string) => r.definition.tiers.find((t) => t.name === tier)?.qos.protection;
-  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map((v) => toVeeView(v, protectionOf(v.tier)));
+  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map((v) => toVeeView(v, protectionOf(v.tier), failoverOf(v.id)));
   if (r.placementErrors && r.placementErrors.length > 0) view.placementErrors = r.placementErrors;
   if (r.replicaOf) view.replicaOf = r.replicaOf;
   return view;

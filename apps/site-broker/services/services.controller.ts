@@ -6,6 +6,7 @@ import { SubmitService } from '@reservoir/application/services/submit-service';
 import { parsePaging, ServiceQueries } from '@reservoir/application/services/service-queries';
 import { DeleteService } from '@reservoir/application/deploy/delete-service';
 import { UpdateTier } from '@reservoir/application/deploy/update-tier';
+import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { BROKER_CONFIG, FEDERATED_SITE } from '../tokens';
 import { readXmlBody } from '../http/read-xml-body';
@@ -21,6 +22,7 @@ export class ServicesController {
     @Inject(DeleteService) private readonly deleter: DeleteService,
     @Inject(FEDERATED_SITE) private readonly federation: FederatedSite | null,
     @Inject(UpdateTier) private readonly updater: UpdateTier,
+    @Inject(FailoverSupervisor) private readonly failover: FailoverSupervisor,
   ) {}
 
   @Post()
@@ -53,7 +55,7 @@ export class ServicesController {
   async get(@Param('id') id: string): Promise<ServiceView> {
     const record = await this.queries.get(id);
     const [history, vees] = await Promise.all([this.queries.history(id), this.queries.vees(id)]);
-    const view = toServiceView(record, history, vees);
+    const view = toServiceView(record, history, vees, (veeId) => this.failover.status(veeId));
     view.replicas = this.federation ? (await this.federation.replicas(record.id)).map(({ site, phase, contract }) => ({ site, phase, contract })) : [];
     if (this.federation && !record.replicaOf) view.loadBalancing = await this.federation.loadBalancing(record);
     return view;

@@ -2,9 +2,11 @@ import {
   HypervisorError, isDomainActive,
   type DiskSpec, type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HostFeatures, type HypervisorConnection,
   type LifecycleEvent, type LifecycleListener, type MigrateOptions, type SnapshotInfo, type UndefineOptions,
+  type CheckpointBundle, type CheckpointFile,
 } from '@reservoir/domain/ports/hypervisor.port';
 import { rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import * as bundles from './libvirt-checkpoint-bundles';
 import * as checkpoints from './libvirt-checkpoints';
 import { Flags } from './libvirt-codes';
 import { migrate, type MigrationSettings } from './libvirt-migration';
@@ -174,6 +176,20 @@ export class LibvirtConnection implements HypervisorConnection {
   }
   restore(path: string): Promise<string> {
     return checkpoints.restore(this.session, path);
+  }
+
+  /** External live snapshot, disk copies, block commit back; see libvirt-checkpoint-bundles.ts. Local hosts only. */
+  checkpointWrite(name: string, dir: string): Promise<CheckpointBundle> {
+    return bundles.checkpointWrite(this.session, (listener) => this.onLifecycleEvent(listener), name, dir);
+  }
+  checkpointMeasure(dir: string): Promise<CheckpointFile[]> {
+    return bundles.checkpointMeasure(dir);
+  }
+  checkpointRestore(name: string, dir: string, options: { paused: boolean; expected: readonly CheckpointFile[] }): Promise<void> {
+    return bundles.checkpointRestore(this.session, name, dir, options);
+  }
+  checkpointRemove(dir: string): Promise<void> {
+    return bundles.checkpointRemove(dir);
   }
 
   async migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {

@@ -27,6 +27,14 @@ export interface LibvirtNative {
   save(h: NativeHandle, name: string, path: string): Promise<void>;
   saveImageXml(h: NativeHandle, path: string): Promise<string>;
   restore(h: NativeHandle, path: string, flags: number): Promise<void>;
+  /** virDomainRestoreFlags with a replacement domain XML (`dxml`), or none when null. */
+  restoreXml(h: NativeHandle, path: string, dxml: string | null, flags: number): Promise<void>;
+  /** virDomainBlockCommit of the disk's active layer (top NULL) into `base` (null: see the SHALLOW flag); no bandwidth cap. */
+  blockCommit(h: NativeHandle, name: string, disk: string, base: string | null, flags: number): Promise<void>;
+  /** virDomainGetBlockJobInfo: [1 when a job runs on the disk else 0, its type, cur, end]. */
+  blockJobInfo(h: NativeHandle, name: string, disk: string): Promise<[number, number, number, number]>;
+  /** virDomainBlockJobAbort; with the PIVOT flag it switches the disk to the job's target and returns once it has. */
+  blockJobAbort(h: NativeHandle, name: string, disk: string, flags: number): Promise<void>;
   snapshotCreate(h: NativeHandle, name: string, xml: string, flags: number): Promise<void>;
   snapshotApply(h: NativeHandle, name: string, snapshot: string, action: 'revert' | 'delete', flags: number): Promise<void>;
   /** Each snapshot's XML description, in no particular order. */

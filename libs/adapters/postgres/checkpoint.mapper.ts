@@ -1,4 +1,4 @@
-import { type CheckpointLocation, type CheckpointRecord, type GroupCutRecord } from '@reservoir/domain/protection/checkpoints/checkpoint-record';
+import { type CheckpointLocation, type CheckpointRecord, type CheckpointTrigger, type GroupCutRecord } from '@reservoir/domain/protection/checkpoints/checkpoint-record';
 import { type StoredCheckpoint } from '@reservoir/domain/ports/checkpoint-store.port';
 import { CheckpointEntity } from './entities/checkpoint.entity';
 import { GroupCutEntity } from './entities/group-cut.entity';
@@ -8,7 +8,7 @@ export function toCheckpointEntity(c: StoredCheckpoint): CheckpointEntity {
   Object.assign(e, {
     id: c.id, veeId: c.veeId, serviceId: c.serviceId, groupId: c.groupId ?? null, epoch: c.epoch, createdAt: c.createdAt,
     completedAt: c.completedAt ?? null, sizeBytes: c.sizeBytes ?? null, sha256: c.sha256 ?? null,
-    locations: toLocationsJson(c.locations), complete: c.complete,
+    locations: toLocationsJson(c.locations), complete: c.complete, trigger: c.trigger ?? null,
   });
   return e;
 }
@@ -27,12 +27,14 @@ export function toStoredCheckpoint(e: CheckpointEntity): StoredCheckpoint {
   if (e.sizeBytes !== null) c.sizeBytes = Number(e.sizeBytes);
   if (e.sha256 !== null) c.sha256 = e.sha256;
   if (e.completedAt !== null) c.completedAt = new Date(e.completedAt);
+  // Written only through validateCheckpointRecord, so the text is a trigger.
+  if (e.trigger !== null) c.trigger = e.trigger as CheckpointTrigger;
   return c;
 }
 
-/** Locations as kept in the jsonb column: only the three fields, in a fixed shape. */
+/** Locations as kept in the jsonb column: only the known fields (`hostId` when set), in a fixed shape. */
 export function toLocationsJson(locations: readonly CheckpointLocation[]): CheckpointLocation[] {
-  return locations.map((l) => ({ kind: l.kind, siteId: l.siteId, path: l.path }));
+  return locations.map((l) => ({ kind: l.kind, siteId: l.siteId, path: l.path, ...(l.hostId === undefined ? {} : { hostId: l.hostId }) }));
 }
 
 export function toGroupCutEntity(cut: GroupCutRecord, serviceId: string, completedAt: Date | null): GroupCutEntity {
@@ -54,5 +56,6 @@ function toPartRecord(e: CheckpointEntity): CheckpointRecord {
     locations: s.locations, complete: s.complete,
   };
   if (s.groupId !== undefined) part.groupId = s.groupId;
+  if (s.trigger !== undefined) part.trigger = s.trigger;
   return part;
 }

@@ -1,5 +1,5 @@
 import { Not, type DataSource } from 'typeorm';
-import { type VeeStore } from '@reservoir/domain/ports/vee-store.port';
+import { type VeeMove, type VeeStore } from '@reservoir/domain/ports/vee-store.port';
 import { type VeeHistoryEntry, type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { VeeEntity } from './entities/vee.entity';
 import { VeePhaseHistoryEntity } from './entities/vee-phase-history.entity';
@@ -37,6 +37,16 @@ export class TypeormVeeStore implements VeeStore {
 
   async updateSpec(id: string, spec: VeeRecord['spec'], at: Date): Promise<boolean> {
     const updated = await this.ds.createQueryBuilder().update(VeeEntity).set({ spec: spec as unknown as VeeEntity['spec'], updatedAt: at }).where('id = :id', { id }).execute();
+    return (updated.affected ?? 0) > 0;
+  }
+
+  async moveHost(id: string, to: VeeMove, at: Date): Promise<boolean> {
+    const updated = await this.ds
+      .createQueryBuilder()
+      .update(VeeEntity)
+      .set({ hostId: to.hostId, hostName: to.hostName, spec: to.spec as unknown as VeeEntity['spec'], updatedAt: at })
+      .where('id = :id', { id })
+      .execute();
     return (updated.affected ?? 0) > 0;
   }
 

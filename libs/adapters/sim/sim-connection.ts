@@ -1,8 +1,9 @@
 import {
   HypervisorError,
   type DomainInfo, type DomainSpec, type DomainSummary, type HostCapacity, type HostFeatures, type HypervisorConnection, type LifecycleListener,
-  type MigrateOptions, type SnapshotInfo,
+  type MigrateOptions, type SnapshotInfo, type CheckpointBundle, type CheckpointFile,
 } from '@reservoir/domain/ports/hypervisor.port';
+import * as bundles from './sim-checkpoint-bundles';
 import * as checkpoints from './sim-checkpoints';
 import { type SimHost } from './sim-host';
 import * as lifecycle from './sim-lifecycle';
@@ -86,6 +87,19 @@ export class SimHypervisorConnection implements HypervisorConnection {
   }
   async restore(path: string): Promise<string> {
     return checkpoints.restore(this.open(), path);
+  }
+
+  async checkpointWrite(name: string, dir: string): Promise<CheckpointBundle> {
+    return bundles.checkpointWrite(this.open(), name, dir);
+  }
+  async checkpointMeasure(dir: string): Promise<CheckpointFile[]> {
+    return bundles.checkpointMeasure(this.open(), dir);
+  }
+  async checkpointRestore(name: string, dir: string, options: { paused: boolean; expected: readonly CheckpointFile[] }): Promise<void> {
+    await bundles.checkpointRestore(this.open(), name, dir, options);
+  }
+  async checkpointRemove(dir: string): Promise<void> {
+    bundles.checkpointRemove(this.open(), dir);
   }
 
   async migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {

@@ -2,7 +2,7 @@ import { HypervisorError, SEGMENT_NAME, type DomainSpec, type DomainState } from
 import { type SimImageCatalogue } from './sim-image-catalogue';
 
 /** An operation that has changed a domain's state and is waiting out its simulated duration. */
-export type SimBusy = 'start' | 'shutdown' | 'save' | 'restore' | 'migrate-out' | 'migrate-in';
+export type SimBusy = 'start' | 'shutdown' | 'save' | 'restore' | 'checkpoint' | 'migrate-out' | 'migrate-in';
 
 /** What a snapshot or a save image keeps: enough to put the domain back as it was. */
 export interface SimSnapshot {

@@ -2,6 +2,7 @@ import {
   HypervisorError, isDomainActive,
   type DomainSpec, type DomainState, type HypervisorOperation, type LifecycleEventType, type LifecycleListener, type LifecycleReason,
 } from '@reservoir/domain/ports/hypervisor.port';
+import { type SimCheckpointBundle } from './sim-checkpoint-bundles';
 import { type SimDomain, type SimSnapshot } from './sim-domain';
 import { type SimImageCatalogue } from './sim-image-catalogue';
 import { formatSimUri, type SimHostConfig } from './sim-uri';
@@ -14,8 +15,11 @@ export interface SimDelays {
   /** From `shutdown` to 'shutoff' (the call itself returns at once). */
   shutdownMs: number;
   saveMs: number;
+  /** `restore` and `checkpointRestore`. */
   restoreMs: number;
   migrateMs: number;
+  /** How long `checkpointWrite` keeps a running guest paused (libvirt: about 115 ms with dirty memory). */
+  checkpointPauseMs: number;
 }
 
 /** What every simulated host of one factory shares. */
@@ -34,11 +38,13 @@ export interface SimSaveImage extends SimSnapshot {
 
 /**
  * One simulated host: its domains, save images, listeners, injected refusals and whether it is up.
- * Operations live in sim-lifecycle.ts, sim-checkpoints.ts and sim-migration.ts; this class keeps the invariants
+ * Operations live in sim-lifecycle.ts, sim-checkpoints.ts, sim-checkpoint-bundles.ts and sim-migration.ts; this class keeps the invariants
  * (unique names and uuids, memory accounting, CPU time, events) in one place.
  */
 export class SimHost {
   readonly saveImages = new Map<string, SimSaveImage>();
+  /** Checkpoint bundles by directory, standing for the host's files. */
+  readonly checkpointBundles = new Map<string, SimCheckpointBundle>();
   private readonly domains = new Map<string, SimDomain>();
   private readonly uuids = new Map<string, string>();
   private readonly listeners = new Set<LifecycleListener>();

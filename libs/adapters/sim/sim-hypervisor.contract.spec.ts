@@ -22,6 +22,10 @@ function simTarget(options: SimHypervisorOptions, prefix: string): () => Promise
         read: async (uri, name) => factory.guestState(uri, name),
         advance: async (uri, name) => void factory.advanceGuest(uri, name),
       },
+      checkpointFiles: {
+        corrupt: async (uri, dir, file) => factory.corruptCheckpointFile(uri, dir, file),
+        remove: async (uri, dir, file) => factory.deleteCheckpointFile(uri, dir, file),
+      },
       cleanup: async () => undefined,
     };
   };
@@ -40,13 +44,13 @@ function yieldingTimer(): SimTimer {
 }
 
 const instant = { bootMs: 0, shutdownMs: 0, saveMs: 0, restoreMs: 0, migrateMs: 0 };
-const all = { migration: true, failureInjection: true, guestState: true };
+const all = { migration: true, failureInjection: true, guestState: true, checkpointBundles: true };
 
 hypervisorContract('sim', all, simTarget({ delays: instant }, 'instant'));
 
 // Every operation takes time and completes after the call returned or later: nothing in the suite may rely on
 // instant completion (graceful shutdown, events), as with libvirt.
-hypervisorContract('sim with delays', all, simTarget({ timer: yieldingTimer(), delays: { bootMs: 250, shutdownMs: 500, saveMs: 2000, restoreMs: 300, migrateMs: 400 } }, 'slow'));
+hypervisorContract('sim with delays', all, simTarget({ timer: yieldingTimer(), delays: { bootMs: 250, shutdownMs: 500, saveMs: 2000, restoreMs: 300, migrateMs: 400, checkpointPauseMs: 120 } }, 'slow'));
 
 // Like libvirt's test:///default driver: no migration, so the suite's 'unsupported' branch runs too.
 hypervisorContract('sim without migration', { ...all, migration: false }, simTarget({ delays: instant, migration: false }, 'nomig'));

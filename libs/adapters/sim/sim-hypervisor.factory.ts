@@ -1,6 +1,7 @@
 import {
   HypervisorError, isDomainActive, type HypervisorConnection, type HypervisorFactory, type HypervisorOperation,
 } from '@reservoir/domain/ports/hypervisor.port';
+import { corruptCheckpointFile, deleteCheckpointFile } from './sim-checkpoint-bundles';
 import { SimHypervisorConnection } from './sim-connection';
 import { SimHost, type SimDelays, type SimEnvironment } from './sim-host';
 import { SimImageCatalogue } from './sim-image-catalogue';
@@ -8,7 +9,7 @@ import { parseSimUri, sameSimHost, simHostName, type SimHostConfig } from './sim
 import { systemTimer, type SimTimer } from './sim-timer';
 
 /** Small, like the real thing's order of magnitude scaled down: the demo looks alive, tests pass zero. */
-export const DEFAULT_SIM_DELAYS: SimDelays = { bootMs: 10, shutdownMs: 5, saveMs: 5, restoreMs: 5, migrateMs: 20 };
+export const DEFAULT_SIM_DELAYS: SimDelays = { bootMs: 10, shutdownMs: 5, saveMs: 5, restoreMs: 5, migrateMs: 20, checkpointPauseMs: 2 };
 
 export interface SimHypervisorOptions {
   /** Default: wall time. Pass a ManualTimer to step time in tests. */
@@ -100,6 +101,16 @@ export class SimHypervisorFactory implements HypervisorFactory {
     if (d.state !== 'running') throw new HypervisorError('invalid-state', `guest '${name}' is ${d.state}, not running`);
     d.guestState += by;
     return d.guestState;
+  }
+
+  /** Changes one file of the checkpoint bundle at `dir` on the host, so measuring it gives another digest. */
+  corruptCheckpointFile(host: string, dir: string, file: string): void {
+    corruptCheckpointFile(this.host(host), dir, file);
+  }
+
+  /** Deletes one file of the checkpoint bundle at `dir` on the host. */
+  deleteCheckpointFile(host: string, dir: string, file: string): void {
+    deleteCheckpointFile(this.host(host), dir, file);
   }
 
   private host(nameOrUri: string): SimHost {

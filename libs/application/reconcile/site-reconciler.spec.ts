@@ -1,6 +1,6 @@
-import { HypervisorError } from '@reservoir/domain/ports/hypervisor.port';
 import { webShopDefinition } from '@reservoir/testing/deploy-builders';
 import { deployBench } from '@reservoir/testing/deploy-bench';
+import { type VeeHealth } from '../protection/failover-supervisor';
 import { SiteReconciler } from './site-reconciler';
 import { KeyedWorkQueue } from './work-queue';
 
@@ -10,70 +10,87 @@ async function deployed() {
   const b = await deployBench();
   const service = await b.submit(webShopDefinition());
   await b.deploy.execute(service.id);
-  const reconciler = new SiteReconciler(b.deps, { periodMs: 1000, restartBackoffMs: 1000, maxRestarts: 2, ...manual() });
+  const checks: VeeHealth[] = [];
+  const reconciler = new SiteReconciler(b.deps, { periodMs: 1000, ...manual() }, { report: (c) => checks.push(...c) });
   const list = await b.vees.listByService(service.id);
-  return { ...b, service, reconciler, list };
+  const pick = (tier: string, index = 0) => {
+    const v = list.find((x) => x.tier === tier && x.index === index);
+    if (!v) throw new Error(`no ${tier} VEE`);
+    return v;
+  };
+  return { ...b, service, reconciler, list, checks, pick };
 }
 
 describe('SiteReconciler', () => {
-  it('restarts a crashed VEE and records the way back: VEE failed → recovering → running, service degraded → running', async () => {
+  it('hands one health check per VEE and pass to the failover supervisor, with its protection, and restarts nothing itself', async () => {
     const t = await deployed();
-    const web = t.list.find((v) => v.tier === 'web-servers');
-    if (!web) throw new Error('no web VEE');
+    const web = t.pick('web-servers');
     t.sim.crashDomain(web.hostName, web.domain);
     await t.reconciler.runOnce();
-    expect((await (await t.sim.connect(`sim://${web.hostName}`)).info(web.domain)).state).toBe('running');
-    expect((await t.vees.history(t.service.id)).filter((h) => h.veeId === web.id).map((h) => h.to)).toEqual([
-      'defined', 'starting', 'running', 'failed', 'recovering', 'running',
-    ]);
-    expect((await t.services.history(t.service.id)).map((h) => h.to).slice(-2)).toEqual(['degraded', 'running']);
+    expect(t.checks).toHaveLength(5);
+    expect(t.checks.find((c) => c.veeId === web.id)).toEqual({
+      veeId: web.id, hostId: web.hostId, ok: false, hostUp: true, detail: `domain ${web.domain} is crashed`, serviceId: t.service.id, protection: 'restart',
+    });
+    expect(t.checks.filter((c) => c.ok)).toHaveLength(4);
+    expect((await (await t.sim.connect(`sim://${web.hostName}`)).info(web.domain)).state).toBe('crashed');
+    expect((await t.vees.get(web.id))?.phase).toBe('running');
+  });
+
+  it('reports the VEEs of a host that does not answer as failed with the host down', async () => {
+    const t = await deployed();
+    const web = t.pick('web-servers');
+    t.sim.killHost(web.hostName);
     await t.reconciler.runOnce();
-    expect((await t.vees.history(t.service.id)).length).toBe(5 * 3 + 3); // a second pass changes nothing
+    const onHost = t.list.filter((v) => v.hostId === web.hostId).map((v) => v.id).sort();
+    expect(t.checks.filter((c) => !c.hostUp).map((c) => c.veeId).sort()).toEqual(onHost);
+    expect(t.checks.filter((c) => !c.hostUp).every((c) => !c.ok && c.detail === 'host does not answer')).toBe(true);
+  });
+
+  it('records a VEE whose domain runs again as running: VEE failed → running, service degraded → running', async () => {
+    const t = await deployed();
+    const db = t.pick('db-servers');
+    const record = await t.vees.get(db.id);
+    if (record) await t.deps.veePhases.move(record, { type: 'crashed', reason: 'seen crashed' }, 'reconcile');
+    const service = await t.services.get(t.service.id);
+    if (service) await t.deps.servicePhases.move(service, { type: 'member-failed', reason: 'db' }, 'reconcile');
+    await t.reconciler.runOnce();
+    expect((await t.vees.history(t.service.id)).filter((h) => h.veeId === db.id).map((h) => h.to)).toEqual(['defined', 'starting', 'running', 'failed', 'running']);
+    expect((await t.services.history(t.service.id)).map((h) => h.to).slice(-2)).toEqual(['degraded', 'running']);
   });
 
   it('wakes on hypervisor events when started, and stops cleanly', async () => {
     const t = await deployed();
     t.reconciler.start();
     await t.reconciler.runOnce();
-    const db = t.list.find((v) => v.tier === 'db-servers');
-    if (!db) throw new Error('no db VEE');
+    const db = t.pick('db-servers');
+    t.checks.length = 0;
     t.sim.crashDomain(db.hostName, db.domain);
     // No runOnce and no period (the manual scheduler never fires): only the 'crashed' event can wake the loop.
-    const restarted = () => t.vees.histories.some((h) => h.veeId === db.id && h.to === 'running' && h.by === 'reconcile');
-    for (let i = 0; i < 200 && !restarted(); i += 1) await new Promise((r) => setImmediate(r));
-    expect((await (await t.sim.connect(`sim://${db.hostName}`)).info(db.domain)).state).toBe('running');
-    expect((await t.services.get(t.service.id))?.phase).toBe('running');
+    const seen = () => t.checks.some((c) => c.veeId === db.id && !c.ok);
+    for (let i = 0; i < 200 && !seen(); i += 1) await new Promise((r) => setImmediate(r));
+    expect(seen()).toBe(true);
     await t.reconciler.stop();
   });
 
-  it('backs off after a failed restart and gives up (lost) after too many', async () => {
+  it('fences a stale copy of a VEE that failover moved away, once its host answers again; never reports it as an orphan', async () => {
     const t = await deployed();
-    const app = t.list.find((v) => v.tier === 'app-servers');
-    if (!app) throw new Error('no app VEE');
-    t.sim.crashDomain(app.hostName, app.domain);
-    for (let i = 0; i < 3; i += 1) t.sim.refuseNext(app.hostName, 'start', new HypervisorError('operation-failed', 'no luck'));
+    const web = t.pick('web-servers');
+    const target = (await t.hosts.list()).find((h) => h.id !== web.hostId && h.id !== t.pick('web-servers', 1).hostId);
+    if (!target) throw new Error('no target host');
+    t.sim.killHost(web.hostName);
+    const conn = await t.sim.connect(`sim://${target.name}`);
+    await conn.define(web.spec);
+    await conn.start(web.domain);
+    await t.vees.moveHost(web.id, { hostId: target.id, hostName: target.name, spec: web.spec }, t.clock.now());
     await t.reconciler.runOnce();
-    expect((await t.vees.get(app.id))?.phase).toBe('failed');
-    await t.reconciler.runOnce(); // within the backoff: nothing
-    expect((await t.vees.history(t.service.id)).filter((h) => h.veeId === app.id && h.to === 'recovering')).toHaveLength(1);
-    t.clock.advance(1000);
+    t.sim.reviveHost(web.hostName);
+    const old = await t.sim.connect(`sim://${web.hostName}`);
+    expect((await old.info(web.domain)).state).toBe('crashed');
     await t.reconciler.runOnce();
-    t.clock.advance(10_000);
+    await expect(old.info(web.domain)).rejects.toMatchObject({ code: 'not-found' });
+    expect((await conn.info(web.domain)).state).toBe('running');
     await t.reconciler.runOnce();
-    expect((await t.vees.get(app.id))?.phase).toBe('lost');
-    expect((await t.services.get(t.service.id))?.phase).toBe('degraded');
-  });
-
-  it('recreates a domain that vanished from its host', async () => {
-    const t = await deployed();
-    const db = t.list.find((v) => v.tier === 'db-servers');
-    if (!db) throw new Error('no db VEE');
-    const conn = await t.sim.connect(`sim://${db.hostName}`);
-    await conn.destroy(db.domain);
-    await conn.undefine(db.domain);
-    await t.reconciler.runOnce();
-    expect((await conn.info(db.domain)).state).toBe('running');
-    expect((await t.vees.get(db.id))?.phase).toBe('running');
+    expect(t.reconciler.orphans()).toEqual([]);
   });
 
   it('reports a domain nobody owns and never destroys it', async () => {
@@ -100,15 +117,15 @@ describe('SiteReconciler', () => {
     expect(t.reconciler.orphans()).toEqual([]);
   });
 
-  it('leaves VEEs of a service that is being deleted alone', async () => {
+  it('leaves VEEs of a service that is being deleted alone: no checks', async () => {
     const t = await deployed();
-    const web = t.list.find((v) => v.tier === 'web-servers');
-    if (!web) throw new Error('no web VEE');
+    const web = t.pick('web-servers');
     const current = await t.services.get(t.service.id);
     if (!current) throw new Error('service gone');
     await t.deps.servicePhases.move(current, { type: 'delete-requested' }, 'api');
     t.sim.crashDomain(web.hostName, web.domain);
     await t.reconciler.runOnce();
+    expect(t.checks).toEqual([]);
     expect((await (await t.sim.connect(`sim://${web.hostName}`)).info(web.domain)).state).toBe('crashed');
   });
 });

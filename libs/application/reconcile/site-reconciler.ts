@@ -1,10 +1,12 @@
-import { DEFAULT_RECONCILE_POLICY, reconcileSite, type DesiredVee, type ObservedHost, type ReconcileAction } from '@reservoir/domain/deploy';
+import { reconcileSite, type DesiredVee, type ObservedHost, type ReconcileAction } from '@reservoir/domain/deploy';
 import { type DomainState, type DomainSummary } from '@reservoir/domain/ports/hypervisor.port';
 import { type ServicePhase } from '@reservoir/domain/service/service-phase';
+import { type ServiceRecord } from '@reservoir/domain/service/service-record';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
 import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { type DeployDeps } from '../deploy/deploy-deps';
 import { describeError } from '../deploy/domain-operations';
+import { type VeeHealthSink } from '../protection/failover-supervisor';
 import { KeyedWorkQueue, type Scheduler, timerScheduler } from './work-queue';
 import { VeeRepair } from './vee-repair';
 
@@ -20,24 +22,22 @@ export interface OrphanReport {
 }
 
 export interface ReconcilerOptions {
-  /** How often every host is re-checked even without events. */
+  /** How often every host is re-checked even without events (and so how often each VEE gets a health check). */
   periodMs: number;
-  maxRestarts?: number;
-  /** First restart backoff of a VEE; doubles per failed restart, capped at 64×. */
-  restartBackoffMs?: number;
   scheduler?: Scheduler;
 }
 
-type Deps = Pick<DeployDeps, 'services' | 'hosts' | 'vees' | 'connections' | 'servicePhases' | 'veePhases' | 'locks' | 'clock' | 'start' | 'log'>;
+type Deps = Pick<DeployDeps, 'services' | 'hosts' | 'vees' | 'connections' | 'servicePhases' | 'veePhases' | 'locks' | 'clock' | 'log'>;
 
-/** Services whose VEEs the loop repairs; in other phases a use case (or nobody) is in charge. */
+/** Services whose VEEs the loop checks; in other phases a use case (or nobody) is in charge. */
 const MANAGED: readonly ServicePhase[] = ['running', 'degraded'];
 
 /**
  * The site's level-triggered reconcile loop: a keyed work queue (one key per host) woken by a period and by the
- * hosts' lifecycle events. Each pass re-reads the host's domains and the store, asks `reconcileSite` what to do
- * and does it under the service's lock (restart a crashed VEE with backoff, recreate a missing one, record
- * recoveries, give up after too many restarts). Domains nobody owns are kept in `orphans()` and logged once.
+ * hosts' lifecycle events. Each pass re-reads the host's domains and the store and asks `reconcileSite`; it hands
+ * the VEEs' health checks to the failover supervisor (`health`), which alone decides and carries out recoveries,
+ * and applies its own actions under the service's lock: record a VEE whose domain runs again as running, fence
+ * (destroy) a stale copy of a VEE that failover moved away. Domains nobody owns are kept in `orphans()` and logged once.
  */
 export class SiteReconciler {
   private readonly queue: KeyedWorkQueue;
@@ -51,10 +51,12 @@ export class SiteReconciler {
   constructor(
     private readonly d: Deps,
     private readonly options: ReconcilerOptions,
+    /** Where the checks go: the failover supervisor. Without one the loop only reports (tests of the loop alone). */
+    private readonly health: VeeHealthSink = { report: () => undefined },
   ) {
     const scheduler = options.scheduler ?? timerScheduler;
     this.queue = new KeyedWorkQueue((hostId) => this.syncHost(hostId), { baseDelayMs: 500, maxDelayMs: 30_000, scheduler, log: d.log });
-    this.repair = new VeeRepair(d, options.restartBackoffMs ?? 1000);
+    this.repair = new VeeRepair(d);
   }
 
   /** Subscribes to host events, queues every host now and then every `periodMs`. */
@@ -95,7 +97,11 @@ export class SiteReconciler {
     }
   }
 
-  /** One pass over one host. Domains are read before VEE records: a domain made by a deployment always has a record by then. */
+  /**
+   * One pass over one host. Domains are read before VEE records: a domain made by a deployment always has a record
+   * by then. Every VEE on the host is looked at, and every VEE elsewhere whose domain name shows up here (a stale
+   * copy to fence).
+   */
   private async syncHost(hostId: string): Promise<void> {
     const host = await this.d.hosts.get(hostId);
     if (!host) {
@@ -104,27 +110,31 @@ export class SiteReconciler {
       return;
     }
     const observed = await this.observe(host);
-    const vees = (await this.d.vees.listLive()).filter((v) => v.hostId === hostId);
-    const phases = await this.servicePhases(vees);
+    const names = new Set(observed.domains.map((d) => d.name));
+    const vees = (await this.d.vees.listLive()).filter((v) => v.hostId === hostId || names.has(v.domain));
+    const services = await this.services(vees);
     const desired: DesiredVee[] = vees.map((v) => ({
-      id: v.id,
-      hostId: v.hostId,
-      domain: v.domain,
-      phase: v.phase,
-      managed: MANAGED.includes(phases.get(v.serviceId) ?? 'deleted'),
-      ...this.repair.restartsOf(v.id),
+      id: v.id, hostId: v.hostId, domain: v.domain, phase: v.phase, role: v.role,
+      managed: MANAGED.includes(services.get(v.serviceId)?.phase ?? 'deleted'),
     }));
-    const actions = reconcileSite(desired, [observed], this.d.clock.now(), { ...DEFAULT_RECONCILE_POLICY, ...(this.options.maxRestarts === undefined ? {} : { maxRestarts: this.options.maxRestarts }) });
-    if (observed.reachable) this.recordOrphans(host, actions);
+    const pass = reconcileSite(desired, [observed]);
+    if (observed.reachable) this.recordOrphans(host, pass.actions);
+    this.health.report(pass.checks.flatMap((c) => {
+      const vee = vees.find((v) => v.id === c.veeId);
+      const service = vee ? services.get(vee.serviceId) : undefined;
+      if (!vee || !service) return [];
+      const protection = service.definition.tiers.find((t) => t.name === vee.tier)?.qos.protection ?? 'none';
+      return [{ ...c, serviceId: vee.serviceId, protection }];
+    }));
     const failures: string[] = [];
-    for (const action of actions) {
+    for (const action of pass.actions) {
       if (action.type === 'report-orphan') continue;
       const vee = vees.find((v) => v.id === action.veeId);
       if (!vee) continue;
       try {
-        await this.repair.apply(action, vee, host);
+        await this.repair.apply(action, vee.serviceId, host);
       } catch (err) {
-        failures.push(`${vee.domain}: ${describeError(err)}`);
+        failures.push(`${action.type} ${vee.domain}: ${describeError(err)}`);
       }
     }
     if (failures.length > 0) throw new Error(`host ${host.name}: ${failures.join('; ')}`);
@@ -140,13 +150,13 @@ export class SiteReconciler {
     return { hostId: host.id, reachable: true, domains };
   }
 
-  private async servicePhases(vees: readonly VeeRecord[]): Promise<Map<string, ServicePhase>> {
-    const phases = new Map<string, ServicePhase>();
+  private async services(vees: readonly VeeRecord[]): Promise<Map<string, ServiceRecord>> {
+    const services = new Map<string, ServiceRecord>();
     for (const id of new Set(vees.map((v) => v.serviceId))) {
       const s = await this.d.services.get(id);
-      if (s) phases.set(id, s.phase);
+      if (s) services.set(id, s);
     }
-    return phases;
+    return services;
   }
 
   /**

@@ -3,5 +3,5 @@ export { deploymentOrder, type OrderedTier } from './tier-order';
 export { buildDomainSpec, consoleLogPath, domainName, effectiveStorage, segmentName, DOMAIN_PREFIX, type VeeIdentity } from './domain-spec';
 export { planDeployment, tierDemand, type DeploymentInput, type DeploymentPlan, type PlacementError, type PlannedVee, type TierStep } from './plan-deployment';
 export {
-  reconcileSite, DEFAULT_RECONCILE_POLICY, type DesiredVee, type ObservedHost, type ReconcileAction, type ReconcilePolicy,
+  reconcileSite, SUPERVISED_PHASES, type DesiredVee, type ObservedHost, type ReconcileAction, type ReconcilePass, type VeeCheck,
 } from './reconcile-site';

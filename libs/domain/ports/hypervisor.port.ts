@@ -207,6 +207,48 @@ export interface DomainCheckpoints {
   restore(path: string): Promise<string>;
 }
 
+/** One file of a checkpoint bundle, as it is on the host. */
+export interface CheckpointFile {
+  /** File name inside the bundle directory (no path). */
+  name: string;
+  bytes: number;
+  /** Lower-case hex sha256 of the file's content. */
+  sha256: string;
+}
+
+/** What `checkpointWrite` produced. */
+export interface CheckpointBundle {
+  /** Every file of the bundle, sorted by name: the guest's memory and device state, and one file per disk. */
+  files: CheckpointFile[];
+  /** How long this call kept the guest paused; 0 when the domain was paused already (a group cut pauses first). */
+  pausedMs: number;
+}
+
+/**
+ * Checkpoints as self-contained bundles of files in a host directory: what the broker keeps, digests, copies and
+ * ships. Each bundle holds the guest's memory and device state and each disk's state at one instant, and can
+ * bring the domain back any number of times (restoring never writes into the bundle).
+ */
+export interface DomainCheckpointBundles {
+  /**
+   * Captures an active (running or paused) domain into `dir`, which must not exist yet (the adapter creates it;
+   * 'already-exists' otherwise). The domain goes on in the state it had; the pause is kept as short as the driver
+   * allows and reported. An inactive domain is 'invalid-state'; a driver that cannot, 'unsupported'.
+   */
+  checkpointWrite(name: string, dir: string): Promise<CheckpointBundle>;
+  /** The bundle's files as they are now, digests measured ('not-found' when `dir` does not exist). */
+  checkpointMeasure(dir: string): Promise<CheckpointFile[]>;
+  /**
+   * Brings domain `name` back to the bundle in `dir`: stops it if active, puts each disk back, resumes its memory;
+   * it ends running, or paused when `paused`. Name, uuid and console log stay (the log is appended to). The files
+   * are measured first: when they differ in any way from `expected` (a file missing, extra, or with another size
+   * or digest) nothing is changed and the call rejects 'invalid-argument' naming the file.
+   */
+  checkpointRestore(name: string, dir: string, options: { paused: boolean; expected: readonly CheckpointFile[] }): Promise<void>;
+  /** Deletes the bundle; a missing `dir` is not an error. */
+  checkpointRemove(dir: string): Promise<void>;
+}
+
 /** Moving an active domain to another host. */
 export interface DomainMobility {
   /**
@@ -221,7 +263,7 @@ export interface DomainMobility {
  * One host. After 'host-down' the same connection may be used again once the host is back (the adapter
  * reconnects); `close` releases it for good and drops its listeners.
  */
-export interface HypervisorConnection extends HypervisorInspector, DomainLifecycle, DomainCheckpoints, DomainMobility {
+export interface HypervisorConnection extends HypervisorInspector, DomainLifecycle, DomainCheckpoints, DomainCheckpointBundles, DomainMobility {
   close(): Promise<void>;
 }
 
@@ -234,7 +276,8 @@ export interface HypervisorFactory {
 /** Operation names, for errors, logs and failure injection. */
 export type HypervisorOperation =
   | 'connect' | 'capacity' | 'features' | 'segments' | 'info' | 'list' | 'define' | 'start' | 'shutdown' | 'destroy' | 'undefine' | 'pause' | 'resume'
-  | 'snapshotCreate' | 'snapshotRevert' | 'snapshotDelete' | 'snapshotList' | 'save' | 'restore' | 'migrate';
+  | 'snapshotCreate' | 'snapshotRevert' | 'snapshotDelete' | 'snapshotList' | 'save' | 'restore' | 'migrate'
+  | 'checkpointWrite' | 'checkpointMeasure' | 'checkpointRestore' | 'checkpointRemove';
 
 /**
  * - `not-found`: no such domain, snapshot or save image. `already-exists`: name or uuid taken.

@@ -1,5 +1,12 @@
 import { type VeeHistoryEntry, type VeeRecord } from '../vee/vee-record';
 
+/** Where a VEE moved to: the new host and the domain spec defined there. */
+export interface VeeMove {
+  hostId: string;
+  hostName: string;
+  spec: VeeRecord['spec'];
+}
+
 /**
  * Durable storage of VEEs and their phase history, owned by the deploy use cases and the reconcile loop.
  * A VEE row is the capacity reservation on its host until it is deleted; rows go with their service.
@@ -17,6 +24,11 @@ export interface VeeStore {
   listByService(serviceId: string): Promise<VeeRecord[]>;
   /** Replaces what the VEE is defined as (a tier update redefines its domain); false for an unknown id. */
   updateSpec(id: string, spec: VeeRecord['spec'], at: Date): Promise<boolean>;
+  /**
+   * Records that the VEE now lives on another host (failover moved it), with what it is defined as there; its
+   * phase and history are untouched. False for an unknown id.
+   */
+  moveHost(id: string, to: VeeMove, at: Date): Promise<boolean>;
   /** Every VEE of the site that is not deleted, oldest first. */
   listLive(): Promise<VeeRecord[]>;
   /** How many VEEs that are not deleted the host holds. */

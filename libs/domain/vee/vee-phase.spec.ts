@@ -22,6 +22,11 @@ describe('transitionVee', () => {
     ['defined', { type: 'crashed', reason: 'x' }, undefined],
     ['failed', { type: 'recovery-started', reason: 'x' }, 'recovering'],
     ['running', { type: 'recovery-started', reason: 'x' }, undefined],
+    ['running', { type: 'rollback-started', reason: 'x' }, 'recovering'],
+    ['failed', { type: 'rollback-started', reason: 'x' }, undefined],
+    ['checkpointing', { type: 'rollback-started', reason: 'x' }, undefined],
+    ['checkpointing', { type: 'crashed', reason: 'x' }, 'failed'],
+    ['paused', { type: 'checkpoint-started' }, undefined],
     ['recovering', { type: 'started' }, 'running'],
     ['failed', { type: 'started' }, 'running'],
     ['recovering', { type: 'recovery-failed', reason: 'x' }, 'failed'],
@@ -46,7 +51,7 @@ describe('transitionVee', () => {
   it('never leaves deleted, and every other phase can be removed', () => {
     const events: VeeEvent[] = [
       { type: 'defined' }, { type: 'start-requested' }, { type: 'started' }, { type: 'resumed' }, { type: 'checkpoint-done' },
-      { type: 'migration-done' }, { type: 'recovery-started', reason: 'r' }, { type: 'gave-up', reason: 'g' },
+      { type: 'migration-done' }, { type: 'recovery-started', reason: 'r' }, { type: 'rollback-started', reason: 'r' }, { type: 'gave-up', reason: 'g' },
     ];
     for (const e of events) expect(transitionVee('deleted', e)).toBeUndefined();
     for (const p of PHASES.filter((x) => x !== 'deleted')) expect(transitionVee(p, { type: 'removed', reason: 'r' })?.next).toBe('deleted');

@@ -1,6 +1,7 @@
 /**
  * A VEE's lifecycle phase (ARCHITECTURE.md, "Lifecycles"): defined → starting → running → (paused |
- * checkpointing | migrating) → running; failed → recovering → running | lost; deleted. One pure transition
+ * checkpointing | migrating) → running; failed → recovering → running | lost; running → recovering (rolled back
+ * to a group cut with a member it depends on) → running; deleted. One pure transition
  * function decides every move; use cases persist the result with a history row (who, what, when, why).
  */
 export type VeePhase =
@@ -31,6 +32,11 @@ export type VeeEvent =
   | { type: 'migration-done' }
   | { type: 'crashed'; reason: string }
   | { type: 'recovery-started'; reason: string }
+  /**
+   * A running member of a checkpoint group is rolled back to a cut with the member that failed (it depends on it):
+   * it goes through recovering like the failed one, and back to running with `started` once restored.
+   */
+  | { type: 'rollback-started'; reason: string }
   | { type: 'recovery-failed'; reason: string }
   | { type: 'gave-up'; reason: string }
   | { type: 'removed'; reason: string };
@@ -79,6 +85,8 @@ export function transitionVee(phase: VeePhase | undefined, event: VeeEvent): Vee
       return when(['starting', 'running', 'paused', 'checkpointing', 'migrating'], 'failed', event.reason);
     case 'recovery-started':
       return when(['failed'], 'recovering', event.reason);
+    case 'rollback-started':
+      return when(['running'], 'recovering', event.reason);
     case 'recovery-failed':
       return when(['recovering'], 'failed', event.reason);
     case 'gave-up':

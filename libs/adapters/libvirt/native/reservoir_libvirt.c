@@ -210,8 +210,50 @@ static int op_save_image_xml(job_t *j) {
   return 0;
 }
 
+/* s[0] = save image path, s[1] = replacement domain XML or NULL (restore has no s[1]: NULL). */
 static int op_restore(job_t *j) {
-  return virDomainRestoreFlags(j->conn, j->s[0], NULL, j->flags) < 0 ? fail(j) : 0;
+  return virDomainRestoreFlags(j->conn, j->s[0], j->s[1], j->flags) < 0 ? fail(j) : 0;
+}
+
+/* ---- block jobs: the active commit that merges a checkpoint's temporary overlay back ---- */
+
+/* s[0] = domain, s[1] = disk (target or path), s[2] = base or NULL; top is the active layer. */
+static int op_block_commit(job_t *j) {
+  virDomainPtr d = lookup(j);
+  if (!d) return fail(j);
+  int rc = virDomainBlockCommit(d, j->s[1], j->s[2], NULL, 0, j->flags);
+  if (rc < 0) fail(j);
+  virDomainFree(d);
+  return rc < 0 ? -1 : 0;
+}
+
+/* s[0] = domain, s[1] = disk: [1 when a job runs else 0, its type, cur, end]. */
+static int op_block_job_info(job_t *j) {
+  virDomainPtr d = lookup(j);
+  if (!d) return fail(j);
+  virDomainBlockJobInfo info;
+  memset(&info, 0, sizeof info);
+  int rc = virDomainGetBlockJobInfo(d, j->s[1], &info, 0);
+  if (rc < 0) fail(j);
+  virDomainFree(d);
+  if (rc < 0) return -1;
+  j->nums[0] = rc;
+  j->nums[1] = info.type;
+  j->nums[2] = (double)info.cur;
+  j->nums[3] = (double)info.end;
+  j->count = 4;
+  j->kind = R_NUMS;
+  return 0;
+}
+
+/* s[0] = domain, s[1] = disk; flags: VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT to switch to the job's target. */
+static int op_block_job_abort(job_t *j) {
+  virDomainPtr d = lookup(j);
+  if (!d) return fail(j);
+  int rc = virDomainBlockJobAbort(d, j->s[1], j->flags);
+  if (rc < 0) fail(j);
+  virDomainFree(d);
+  return rc < 0 ? -1 : 0;
 }
 
 /* s[0] = domain, s[1] = snapshot XML. */
@@ -450,6 +492,10 @@ static const op_t OPS[] = {
   { "save", op_save, "hss" },
   { "saveImageXml", op_save_image_xml, "hs" },
   { "restore", op_restore, "hsf" },
+  { "restoreXml", op_restore, "hssf" },
+  { "blockCommit", op_block_commit, "hsssf" },
+  { "blockJobInfo", op_block_job_info, "hss" },
+  { "blockJobAbort", op_block_job_abort, "hssf" },
   { "snapshotCreate", op_snapshot_create, "hssf" },
   { "snapshotApply", op_snapshot_apply, "hsssf" },
   { "snapshotList", op_snapshot_list, "hs" },

@@ -37,4 +37,8 @@ export class CheckpointEntity {
 
   @Column({ type: 'boolean' })
   complete!: boolean;
+
+  /** Why it was taken (CheckpointTrigger); null on rows written before triggers were kept. */
+  @Column({ type: 'text', nullable: true })
+  trigger!: string | null;
 }

@@ -9,6 +9,21 @@ export interface CheckpointLocation {
   siteId: string;
   /** Host path or data-channel URI of the file at that site. */
   path: string;
+  /** For a `local` location: the host whose directory `path` is (a bundle can only be restored from its host). */
+  hostId?: string;
+}
+
+/**
+ * Why a checkpoint was taken: the periodic schedule of a `checkpoint`/`live-standby` tier, a user through the API,
+ * an event (before a migration or a configuration change) or a named monitoring rule.
+ */
+export type CheckpointTrigger = 'periodic' | 'api' | 'before-migration' | 'before-update' | `monitoring-rule:${string}`;
+
+const TRIGGER = /^(periodic|api|before-migration|before-update|monitoring-rule:[A-Za-z0-9._-]{1,100})$/;
+
+/** True for a well-formed trigger (a monitoring rule's name: 1-100 of letters, digits, '.', '_' and '-'). */
+export function isCheckpointTrigger(value: unknown): value is CheckpointTrigger {
+  return typeof value === 'string' && TRIGGER.test(value);
 }
 
 /**
@@ -28,6 +43,8 @@ export interface CheckpointRecord {
   locations: CheckpointLocation[];
   /** True once the checkpoint counts: for a group part, once the whole cut completed. Until then: in progress. */
   complete: boolean;
+  /** Why it was taken; absent on records written before triggers were kept. */
+  trigger?: CheckpointTrigger;
 }
 
 /** A group cut as stored: every member's part at one epoch. `complete` only when every member succeeded. */

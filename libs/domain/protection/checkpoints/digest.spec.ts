@@ -44,6 +44,11 @@ describe('restoreVerdict / canRestore', () => {
 describe('validateCheckpointRecord', () => {
   it('accepts a well-formed record', () => expect(validateCheckpointRecord(record())).toEqual([]));
 
+  it.each(['periodic', 'api', 'before-migration', 'before-update', 'monitoring-rule:cpu-high.1'] as const)('accepts trigger %s and a local location on a host', (trigger) => {
+    const locations = [{ kind: 'local' as const, siteId: 's1', path: '/ckpt/c1', hostId: 'h1' }];
+    expect(validateCheckpointRecord(record({ trigger, locations }))).toEqual([]);
+  });
+
   it.each<[string, Partial<CheckpointRecord>, string[]]>([
     ['an empty id and VEE', { id: '', veeId: ' ' }, ['id', 'veeId']],
     ['an empty group id', { groupId: '' }, ['groupId']],
@@ -53,6 +58,11 @@ describe('validateCheckpointRecord', () => {
     ['no location', { locations: [] }, ['locations']],
     ['a location without site or path, and a duplicate', { locations: [{ kind: 'local', siteId: '', path: '' }, { kind: 'local', siteId: '', path: '' }] }, [
       'locations[0].siteId', 'locations[0].path', 'locations[1].siteId', 'locations[1].path', 'locations[1]',
+    ]],
+    ['an unknown trigger', { trigger: 'whenever' as CheckpointRecord['trigger'] }, ['trigger']],
+    ['a monitoring rule with no name', { trigger: 'monitoring-rule:' }, ['trigger']],
+    ['a host on a shipped location, and an empty one', { locations: [{ kind: 'shipped', siteId: 's', path: '/a', hostId: 'h1' }, { kind: 'local', siteId: 's', path: '/b', hostId: ' ' }] }, [
+      'locations[0].hostId', 'locations[1].hostId',
     ]],
   ])('reports %s, every problem at its path', (_label, over, paths) => {
     expect(validateCheckpointRecord(record(over)).map((p) => p.path)).toEqual(paths);

@@ -3,7 +3,7 @@
  * the sha256 measured over it now equals the recorded one. A file that fails its digest is never restored.
  */
 import { type ErrorDetail } from '../../shared/domain-error';
-import { type CheckpointRecord } from './checkpoint-record';
+import { isCheckpointTrigger, type CheckpointRecord } from './checkpoint-record';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -48,11 +48,15 @@ export function validateCheckpointRecord(record: CheckpointRecord): ErrorDetail[
   if (Number.isNaN(record.createdAt.getTime())) add('createdAt', 'createdAt must be a valid time');
   if (!(Number.isSafeInteger(record.sizeBytes) && record.sizeBytes >= 0)) add('sizeBytes', `sizeBytes must be a whole number ≥ 0 (got ${record.sizeBytes})`);
   if (!isSha256Hex(record.sha256)) add('sha256', 'sha256 must be 64 lowercase hex digits');
+  if (record.trigger !== undefined && !isCheckpointTrigger(record.trigger)) {
+    add('trigger', 'trigger must be periodic, api, before-migration, before-update or monitoring-rule:<name>');
+  }
   if (record.locations.length === 0) add('locations', 'a checkpoint needs at least one location');
   const seen = new Set<string>();
   record.locations.forEach((l, i) => {
     if (l.siteId.trim() === '') add(`locations[${i}].siteId`, 'siteId must not be empty');
     if (l.path.trim() === '') add(`locations[${i}].path`, 'path must not be empty');
+    if (l.hostId !== undefined && (l.kind !== 'local' || l.hostId.trim() === '')) add(`locations[${i}].hostId`, 'hostId, when given, must be non-empty and on a local location');
     const key = `${l.siteId}\u0000${l.path}`;
     if (seen.has(key)) add(`locations[${i}]`, `duplicate location ${l.siteId}:${l.path}`);
     seen.add(key);

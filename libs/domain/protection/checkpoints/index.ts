@@ -1,6 +1,10 @@
 // Public API of protection/checkpoints: consistent group cuts, rollback scope and the cut to roll back to,
 // retention, achieved RPO and digest checks. Pure; see README.md.
-export { type CheckpointLocation, type CheckpointRecord, type GroupCutRecord, type GroupMember } from './checkpoint-record';
+export {
+  isCheckpointTrigger,
+  type CheckpointLocation, type CheckpointRecord, type CheckpointTrigger, type GroupCutRecord, type GroupMember,
+} from './checkpoint-record';
+export { bundleDigest, bundleDigestText, bundleProblems, type BundleDigest, type BundleFile, type Sha256Hex } from './bundle-digest';
 export { dependencyLevels, linkedTierGroups } from './dependency-graph';
 export { canRestore, isSha256Hex, restoreVerdict, validateCheckpointRecord, type RestoreVerdict } from './digest';
 export {
