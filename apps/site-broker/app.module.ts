@@ -20,10 +20,18 @@ import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runne
 import { KeyedMutex } from '@reservoir/application/deploy/keyed-mutex';
 import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-recorder';
 import { UpdateTier } from '@reservoir/application/deploy/update-tier';
+import { MigrateVee } from '@reservoir/application/deploy/migrate-vee';
+import { beforeUpdateCheckpoint } from '@reservoir/application/protection/before-update-checkpoint';
+import { HostEventCheckpoints } from '@reservoir/application/protection/host-event-checkpoints';
+import { type StandbyInfoProvider, VeeProtectionDetailsQuery } from '@reservoir/application/protection/vee-protection-details';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler';
 import { CheckpointService } from '@reservoir/application/protection/checkpoint-service';
 import { CheckpointScheduler } from '@reservoir/application/protection/checkpoint-scheduler';
+import { CheckpointBundles } from '@reservoir/application/protection/checkpoint-bundles';
+import { CheckpointCopies } from '@reservoir/application/protection/checkpoint-copies';
+import { type CheckpointDeps } from '@reservoir/application/protection/checkpoint-deps';
+import { LiveStandbys } from '@reservoir/application/protection/live-standby';
 import { type CheckpointStore } from '@reservoir/domain/ports/checkpoint-store.port';
 import { TypeormCheckpointStore } from '@reservoir/adapters/postgres/typeorm-checkpoint.store';
 import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
@@ -31,7 +39,7 @@ import { FailoverVeeQuery } from '@reservoir/application/protection/failover-vee
 import { RecoveryExecutor } from '@reservoir/application/protection/recovery-executor';
 import { resolveFailoverSettings } from '@reservoir/domain/protection/failover';
 import { type Infrastructure, systemClock, uuidGenerator } from './infrastructure';
-import { BROKER_CONFIG, CHECKPOINT_RECOVERY, CHECKPOINT_STORE, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE } from './tokens';
+import { BROKER_CONFIG, CHECKPOINT_RECOVERY, CHECKPOINT_STORE, CLOCK, DEPLOY_DEPS, EVENT_BUS, FEDERATED_SITE, ID_GENERATOR, SERVICE_STORE, STANDBY_INFO } from './tokens';
 import { createFederatedSite } from './federation/federated-site.factory';
 import { ServicesController } from './services/services.controller';
 import { HealthController } from './health/health.controller';
@@ -39,7 +47,11 @@ import { HostsController } from './hosts/hosts.controller';
 import { SitesController } from './sites/sites.controller';
 import { VeesController } from './vees/vees.controller';
 import { VeeCheckpointsController } from './vees/vee-checkpoints.controller';
+import { VeeMigrationsController } from './vees/vee-migrations.controller';
+import { HostEventsController } from './hosts/host-events.controller';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { CheckpointTransferController } from './data-channel/checkpoint-transfer.controller';
+import { createDataChannel, DATA_CHANNEL } from './data-channel/data-channel';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,7 +65,7 @@ export class AppModule {
     const federationRef: { site?: FederatedSite } = {};
     return {
       module: AppModule,
-      controllers: [ServicesController, HostsController, SitesController, HealthController, VeesController, VeeCheckpointsController],
+      controllers: [ServicesController, HostsController, SitesController, HealthController, VeesController, VeeCheckpointsController, CheckpointTransferController, VeeMigrationsController, HostEventsController],
       providers: [
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: BROKER_CONFIG, useValue: config },
@@ -103,20 +115,45 @@ export class AppModule {
         },
         { provide: CHECKPOINT_RECOVERY, useExisting: CheckpointService },
         {
-          provide: CheckpointScheduler,
+          // Each complete checkpoint of a checkpoint/live-standby VEE is copied to a second host of the site.
+          provide: CheckpointCopies,
           inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService],
-          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService) =>
-            new CheckpointScheduler({ ...d, checkpoints: store }, checkpoints, { discoverEveryMs: config.reconcile.periodMs }),
+          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService) => {
+            const copies = new CheckpointCopies({ ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } });
+            checkpoints.onCompleted((c) => copies.enqueue(c));
+            return copies;
+          },
+        },
+        {
+          // Live standbys: paused copies of live-standby VEEs on the copy host, refreshed from each copy.
+          provide: LiveStandbys,
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointCopies],
+          useFactory: (d: DeployDeps, store: CheckpointStore, copies: CheckpointCopies) => {
+            const deps: CheckpointDeps = { ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } };
+            const standbys = new LiveStandbys(deps, new CheckpointBundles(deps));
+            copies.onCopied((c) => standbys.onCopy(c));
+            copies.preferHostOf((veeId) => standbys.hostOf(veeId));
+            return standbys;
+          },
+        },
+        {
+          provide: CheckpointScheduler,
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService, CheckpointCopies, LiveStandbys],
+          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService, copies: CheckpointCopies, standbys: LiveStandbys) => {
+            const scheduler = new CheckpointScheduler({ ...d, checkpoints: store }, checkpoints, { discoverEveryMs: config.reconcile.periodMs });
+            scheduler.addConditionSource((veeId) => [...copies.conditions(veeId), ...standbys.conditions(veeId)]);
+            return scheduler;
+          },
         },
         {
           // Failover of VEEs: checks from the reconcile passes; recovery under each service's lock.
           provide: FailoverSupervisor,
-          inject: [DEPLOY_DEPS, CheckpointService],
-          useFactory: (d: DeployDeps, checkpoints: CheckpointService) => {
+          inject: [DEPLOY_DEPS, CheckpointService, LiveStandbys],
+          useFactory: (d: DeployDeps, checkpoints: CheckpointService, standbys: LiveStandbys) => {
             const { tickMs, ...failover } = config.failover;
             const settings = resolveFailoverSettings({ ...failover, checkIntervalMs: config.reconcile.periodMs });
-            // restore-checkpoint actions go to the checkpoint service (its CheckpointRecovery).
-            return new FailoverSupervisor(d, new RecoveryExecutor(d, checkpoints), { settings, tickMs });
+            // restore-checkpoint actions go to the checkpoint service (its CheckpointRecovery), switch-to-standby to the live standbys.
+            return new FailoverSupervisor(d, new RecoveryExecutor(d, checkpoints, standbys), { settings, tickMs });
           },
         },
         {
@@ -147,9 +184,28 @@ export class AppModule {
         },
         {
           provide: UpdateTier,
-          inject: [DEPLOY_DEPS],
-          useFactory: (d: DeployDeps) =>
-            new UpdateTier(d, async (a) => federationRef.site?.propagateUpdate(a.service, a.tier, a.update, a.revision)),
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE],
+          useFactory: (d: DeployDeps, store: CheckpointStore) =>
+            new UpdateTier(
+              d,
+              async (a) => federationRef.site?.propagateUpdate(a.service, a.tier, a.update, a.revision),
+              // Each VEE is checkpointed (trigger before-update) right before it is re-created.
+              beforeUpdateCheckpoint({ ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } }),
+            ),
+        },
+        // Intra-site live migration (a before-migration checkpoint first for protected tiers), host events that fire
+        // the tiers' <checkpoint-on> rules, and the RPO/conditions (and, once wired, standby) of protected VEEs' JSON.
+        { provide: MigrateVee, inject: [DEPLOY_DEPS, CheckpointService], useFactory: (d: DeployDeps, c: CheckpointService) => new MigrateVee(d, c) },
+        {
+          provide: HostEventCheckpoints,
+          inject: [DEPLOY_DEPS, CheckpointService],
+          useFactory: (d: DeployDeps, c: CheckpointService) => new HostEventCheckpoints(d, c, { debounceMs: config.checkpoints.monitoringDebounceMs ?? 60_000 }),
+        },
+        { provide: STANDBY_INFO, inject: [LiveStandbys], useFactory: (l: LiveStandbys): StandbyInfoProvider => ({ standbyOf: (veeId) => l.status(veeId) }) },
+        {
+          provide: VeeProtectionDetailsQuery,
+          inject: [CheckpointScheduler, STANDBY_INFO],
+          useFactory: (s: CheckpointScheduler, standby: StandbyInfoProvider) => new VeeProtectionDetailsQuery(s, standby),
         },
         {
           provide: FEDERATED_SITE,
@@ -158,6 +214,17 @@ export class AppModule {
             const site = createFederatedSite(config, infra, { deploy, submit, remove, update, clock, ids }, log);
             federationRef.site = site;
             return site ?? null;
+          },
+        },
+        {
+          // The data channel: receives peers' checkpoint shipments; ships each complete checkpoint to the service's replica sites.
+          provide: DATA_CHANNEL,
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService, FEDERATED_SITE],
+          useFactory: (deploy: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService, site: FederatedSite | null) => {
+            const replicaSites = async (serviceId: string) => (site ? (await site.replicas(serviceId)).map((r) => r.site) : []);
+            const channel = createDataChannel(config, infra, { deploy, checkpoints: store, replicaSites }, log);
+            if (channel) checkpoints.onCompleted((c) => channel.shipper.enqueue(c));
+            return channel ?? null;
           },
         },
         {

@@ -10,6 +10,8 @@ import { SiteReconciler } from '@reservoir/application/reconcile/site-reconciler
 import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
 import { DeploymentRunner } from '@reservoir/application/deploy/deployment-runner';
 import { CheckpointScheduler } from '@reservoir/application/protection/checkpoint-scheduler';
+import { CheckpointCopies } from '@reservoir/application/protection/checkpoint-copies';
+import { LiveStandbys } from '@reservoir/application/protection/live-standby';
 import { type DeployDeps } from '@reservoir/application/deploy/deploy-deps';
 import { DEPLOY_DEPS, FEDERATED_SITE } from './tokens';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
@@ -23,6 +25,8 @@ export interface RunningBroker {
   failover: FailoverSupervisor;
   /** Periodic checkpoints of checkpoint/live-standby VEEs and their achieved RPO (`status`). */
   checkpointScheduler: CheckpointScheduler;
+  /** Same-site live standbys of live-standby VEEs (`status(veeId)`: the `standby` part of a VEE's JSON). */
+  liveStandbys: LiveStandbys;
   /** Background deployments (tests wait with `idle`). */
   deployments: DeploymentRunner;
   /** The site's federation part, when it is federated (RESERVOIR_SITE_KEY_FILE + RESERVOIR_FEDERATION_FILE). */
@@ -64,6 +68,8 @@ export async function startBroker(
   const failover = app.get(FailoverSupervisor);
   const deployments = app.get(DeploymentRunner);
   const checkpointScheduler = app.get(CheckpointScheduler);
+  const copies = app.get(CheckpointCopies);
+  const liveStandbys = app.get(LiveStandbys);
   const deps = app.get<DeployDeps>(DEPLOY_DEPS);
   const federation = app.get<FederatedSite | null>(FEDERATED_SITE);
   failover.start();
@@ -85,12 +91,14 @@ export async function startBroker(
     reconciler,
     failover,
     checkpointScheduler,
+    liveStandbys,
     deployments,
     url: `http://${host}:${server.address().port}`,
     federation,
     async close() {
       await federation?.stop();
       await checkpointScheduler.stop();
+      await copies.idle();
       await reconciler.stop();
       await failover.stop();
       await deployments.close();

@@ -12,3 +12,8 @@ export const FEDERATED_SITE = Symbol('FEDERATED_SITE');
 export const CHECKPOINT_STORE = Symbol('CHECKPOINT_STORE');
 /** The CheckpointRecovery for failover (restore-checkpoint actions): the CheckpointService. */
 export const CHECKPOINT_RECOVERY = Symbol('CHECKPOINT_RECOVERY');
+/**
+ * Optional StandbyInfoProvider (the live-standby service): fills `standby` in a live-standby VEE's JSON. Unbound
+ * until that service is wired; the VEE JSON leaves `standby` out meanwhile.
+ */
+export const STANDBY_INFO = Symbol('STANDBY_INFO');

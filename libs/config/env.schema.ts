@@ -17,7 +17,8 @@ export interface BrokerConfig {
   /** VEE failover (libs/domain/protection/failover): the machine's thresholds and limits, and its clock tick. */
   failover: FailoverEnv;
   /** Checkpoint bundles: the directory they go in on each host (`<dir>/<domain>/<checkpoint id>`), how many per VEE are kept. */
-  checkpoints: { dir: string; keep: number };
+  /** monitoringDebounceMs: at most one monitoring-rule checkpoint per VEE and rule per this window (default 60000). */
+  checkpoints: { dir: string; keep: number; monitoringDebounceMs?: number };
   /** The libvirt hosts' image catalogue: a directory with catalogue.json (scripts/libvirt/build-images.sh). */
   images: { dir: string };
   /**
@@ -46,6 +47,8 @@ export interface FederationEnv {
   /** How this site ranks peers' offers: preference (higher first) and distance class (lower first) per site id. */
   preference: Record<string, number>;
   distanceClass: Record<string, number>;
+  /** Largest checkpoint file a peer may ship here over the data channel (docs/rsrs-protocol.md, "Data channel"). */
+  dataMaxBytes: number;
 }
 
 /** Overlaid on DEFAULT_FAILOVER_SETTINGS (checks come from the reconcile passes, every RESERVOIR_RECONCILE_PERIOD_MS). */
@@ -83,6 +86,7 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_IMAGE_DIR', default: '<repo>/.services/images', help: "directory of the libvirt hosts' image catalogue (catalogue.json)" },
   { name: 'RESERVOIR_CHECKPOINT_DIR', default: '<data dir>/checkpoints', help: 'directory of checkpoint bundles on the hosts (<dir>/<domain>/<checkpoint id>; made absolute)' },
   { name: 'RESERVOIR_CHECKPOINT_KEEP', default: '3', help: "complete checkpoints kept per VEE (its part of the newest complete group cut is kept too), 1-1000" },
+  { name: 'RESERVOIR_MONITORING_DEBOUNCE_MS', default: '60000', help: 'at most one monitoring-rule checkpoint (<checkpoint-on>) per VEE and rule per this window; 0: none, up to 86400000' },
   { name: 'RESERVOIR_RECONCILE_PERIOD_MS', default: '2000', help: 'period of the reconcile loop over every host, 50-3600000' },
   { name: 'RESERVOIR_FAILOVER_SUSPECT_AFTER', default: '2', help: 'failed checks (one per reconcile pass) that confirm a VEE failed and start recovery, 1-100' },
   { name: 'RESERVOIR_FAILOVER_HEALTHY_AFTER', default: '3', help: 'good checks in a row that clear a suspicion or end probation after a recovery, 1-100' },
@@ -107,4 +111,5 @@ export const ENV_VARS: EnvVarSpec[] = [
   { name: 'RESERVOIR_SITE_PREFERENCES', help: 'how much this site prefers each peer for replicas: site=number,… (higher first; default 0)' },
   { name: 'RESERVOIR_DISTANCE_CLASSES', help: 'distance class of each peer from this site: site=integer,… (lower first; unlisted last)' },
   { name: 'RESERVOIR_CLOCK_WINDOW_MS', default: '300000', help: "how far an RS-RS message's sentAt may be from this site's clock, 1000-86400000" },
+  { name: 'RESERVOIR_DATA_MAX_BYTES', default: '8589934592', help: 'largest checkpoint file a peer may ship to this site over the data channel (8 GiB), 1024-1099511627776' },
 ];

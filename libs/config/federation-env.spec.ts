@@ -17,6 +17,7 @@ describe('federation settings in the environment', () => {
       cfpWindowMs: 2000,
       contractTermMs: 3600000,
       prices: { vcpuHour: 0.02, memoryGiBHour: 0.005, diskGiBHour: 0, currency: 'EUR' },
+      dataMaxBytes: 8589934592,
       preference: {},
       distanceClass: {},
     });

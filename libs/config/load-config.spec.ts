@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       deploy: { consoleDir: resolve('.data/local/consoles'), startTimeoutMs: 60000 },
       reconcile: { periodMs: 2000 },
       failover: { suspectAfterFailedChecks: 2, healthyAfterGoodChecks: 3, maxAttemptsPerStep: 2, initialBackoffMs: 1000, maxBackoffMs: 30000, actionTimeoutMs: 120000, forgetAfterHealthyMs: 600000, tickMs: 250 },
-      checkpoints: { dir: resolve('.data/local/checkpoints'), keep: 3 },
+      checkpoints: { dir: resolve('.data/local/checkpoints'), keep: 3, monitoringDebounceMs: 60_000 },
       images: { dir: defaultImageDir() },
     });
   });
@@ -37,8 +37,8 @@ describe('loadConfig', () => {
   });
 
   it('puts checkpoint bundles under the data directory unless told otherwise, and bounds how many are kept', () => {
-    expect(loadConfig({ RESERVOIR_DATA_DIR: '/srv/rsv/' }).checkpoints).toEqual({ dir: '/srv/rsv/checkpoints', keep: 3 });
-    expect(loadConfig({ RESERVOIR_CHECKPOINT_DIR: '/var/lib/ckpt', RESERVOIR_CHECKPOINT_KEEP: '5' }).checkpoints).toEqual({ dir: '/var/lib/ckpt', keep: 5 });
+    expect(loadConfig({ RESERVOIR_DATA_DIR: '/srv/rsv/' }).checkpoints).toEqual({ dir: '/srv/rsv/checkpoints', keep: 3, monitoringDebounceMs: 60_000 });
+    expect(loadConfig({ RESERVOIR_CHECKPOINT_DIR: '/var/lib/ckpt', RESERVOIR_CHECKPOINT_KEEP: '5' }).checkpoints).toEqual({ dir: '/var/lib/ckpt', keep: 5, monitoringDebounceMs: 60_000 });
     expect(() => loadConfig({ RESERVOIR_CHECKPOINT_KEEP: '0' })).toThrow(/RESERVOIR_CHECKPOINT_KEEP="0": must be an integer from 1 to 1000/);
   });
 

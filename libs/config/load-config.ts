@@ -100,6 +100,7 @@ export function loadConfig(env: Env): BrokerConfig {
       // Absolute, like the console directory: the path is used on the hosts.
       dir: resolve(r.str('RESERVOIR_CHECKPOINT_DIR', `${dataDir.replace(/\/+$/, '')}/checkpoints`) as string),
       keep: r.int('RESERVOIR_CHECKPOINT_KEEP', 3, 1, 1000),
+      monitoringDebounceMs: r.int('RESERVOIR_MONITORING_DEBOUNCE_MS', 60_000, 0, 86_400_000),
     },
     images: { dir: r.str('RESERVOIR_IMAGE_DIR') ?? defaultImageDir() },
     federation: readFederation(r),
@@ -200,5 +201,6 @@ function readFederation(r: Reader): FederationEnv | undefined {
     },
     preference: r.siteNumbers('RESERVOIR_SITE_PREFERENCES'),
     distanceClass: r.siteNumbers('RESERVOIR_DISTANCE_CLASSES'),
+    dataMaxBytes: r.int('RESERVOIR_DATA_MAX_BYTES', 8 * 1024 ** 3, 1024, 1024 ** 4),
   };
 }

@@ -171,6 +171,73 @@ export function checkpointBundleTests(ctx: CheckpointContractContext): void {
       await rejectsWith(conn().checkpointMeasure(dir), 'not-found');
     });
 
+    itIf(cb)('copies file by file into another dir, which measures the same and restores the guest state', async () => {
+      const { domain, dir, bundle, before, after } = await checkpointed();
+      const copy = bundleDir(domain);
+      await copyBundle(conn(), dir, conn(), copy, bundle.files);
+      expect(await conn().checkpointMeasure(copy)).toEqual(bundle.files);
+      await advance(domain);
+      await conn().checkpointRestore(domain, copy, { paused: true, expected: bundle.files });
+      expect(await stateOf(domain)).toBe('paused');
+      const held = await guest(domain);
+      expect(held).toBeGreaterThanOrEqual(before);
+      expect(held).toBeLessThanOrEqual(after);
+      expect(await conn().checkpointMeasure(dir)).toEqual(bundle.files);
+    });
+
+    itIf(cb)('copies a bundle to another host (where the target has one), where the domain restores from it', async () => {
+      const uri2 = ctx.target().uri2;
+      if (uri2 === undefined) {
+        console.warn(`NOT RUN: ${ctx.name}: "checkpoint bundles copies a bundle to another host": the target has no uri2`);
+        return;
+      }
+      const { spec, dir, bundle, before, after } = await checkpointed();
+      const other = await ctx.target().factory.connect(uri2);
+      try {
+        const copy = `${ctx.target().scratchDir}/copied-${(dirs += 1)}`;
+        await copyBundle(conn(), dir, other, copy, bundle.files);
+        expect(await other.checkpointMeasure(copy)).toEqual(bundle.files);
+        await other.define(spec);
+        await other.checkpointRestore(spec.name, copy, { paused: true, expected: bundle.files });
+        expect((await other.info(spec.name)).state).toBe('paused');
+        if (capabilities.guestState) {
+          const held = await probe().read(uri2, spec.name);
+          expect(held).toBeGreaterThanOrEqual(before);
+          expect(held).toBeLessThanOrEqual(after);
+        }
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('reads a missing dir or file as not-found', async () => {
+      const dir = `${ctx.target().scratchDir}/absent-${(dirs += 1)}`;
+      await rejectsWith(collect(conn().checkpointReadFile(dir, 'memory.save')), 'not-found');
+      await conn().checkpointWriteFile(dir, 'one.bin', chunks('one'));
+      await rejectsWith(collect(conn().checkpointReadFile(dir, 'two.bin')), 'not-found');
+    });
+
+    it('writes a file with its digest, refuses an existing one (already-exists) and keeps it', async () => {
+      const dir = `${ctx.target().scratchDir}/files-${(dirs += 1)}`;
+      const written = await conn().checkpointWriteFile(dir, 'a.bin', chunks('hello ', 'world'));
+      expect(written).toEqual({ name: 'a.bin', bytes: 11, sha256: 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9' });
+      await rejectsWith(conn().checkpointWriteFile(dir, 'a.bin', chunks('other')), 'already-exists');
+      expect((await collect(conn().checkpointReadFile(dir, 'a.bin'))).toString('utf8')).toBe('hello world');
+      expect(await conn().checkpointMeasure(dir)).toEqual([written]);
+    });
+
+    it('leaves no file behind when the source fails', async () => {
+      const dir = `${ctx.target().scratchDir}/failing-${(dirs += 1)}`;
+      await conn().checkpointWriteFile(dir, 'kept.bin', chunks('kept'));
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('partial');
+        throw new Error('source broke');
+      }
+      await expect(conn().checkpointWriteFile(dir, 'broken.bin', failing())).rejects.toThrow();
+      expect((await conn().checkpointMeasure(dir)).map((f) => f.name)).toEqual(['kept.bin']);
+      await rejectsWith(collect(conn().checkpointReadFile(dir, 'broken.bin')), 'not-found');
+    });
+
     itIf(cb && capabilities.failureInjection)('fails a refused checkpointWrite with the injected error and writes nothing', async () => {
       const domain = await running();
       const dir = bundleDir(domain);
@@ -227,6 +294,26 @@ function expectWellFormed(bundle: CheckpointBundle, fileCount: number): void {
     expect(file.name).not.toContain('/');
   }
   expect(Number.isFinite(bundle.pausedMs) && bundle.pausedMs >= 0).toBe(true);
+}
+
+/** Copies each file of a bundle through the broker, as a copy to a second host or a shipment to a replica does. */
+async function copyBundle(
+  from: HypervisorConnection, dir: string, to: HypervisorConnection, copy: string, files: readonly CheckpointBundle['files'][number][],
+): Promise<void> {
+  for (const file of files) {
+    const written = await to.checkpointWriteFile(copy, file.name, from.checkpointReadFile(dir, file.name));
+    expect(written).toEqual(file);
+  }
+}
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part);
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of source) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
 }
 
 function fail(message: string): never {

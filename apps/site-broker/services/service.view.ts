@@ -1,8 +1,10 @@
 import { type PhaseHistoryEntry, type ServiceRecord } from '@reservoir/domain/service/service-record';
-import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
+import { isLiveStandby, type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { type PlacementError } from '@reservoir/domain/deploy/plan-deployment';
 import { type TransitionEvent } from '@reservoir/application/services/service-queries';
 import { type FailoverStatus } from '@reservoir/application/protection/failover-supervisor';
+import { type StandbyInfo, type VeeProtectionDetails } from '@reservoir/application/protection/vee-protection-details';
+import { type RpoView, type VeeCondition } from '@reservoir/application/protection/checkpoint-scheduler';
 
 /** The API's JSON for one VEE. */
 export interface VeeView {
@@ -24,6 +26,12 @@ export interface VeeView {
    * service, `none` tiers included: they show why they were declared lost). Kept in the broker's memory.
    */
   failover?: FailoverView;
+  /** For a `checkpoint`/`live-standby` VEE the scheduler watches: configured vs achieved RPO, degraded or not. */
+  rpo?: RpoView;
+  /** For a `checkpoint`/`live-standby` VEE: its protection conditions (e.g. RpoDegraded, CheckpointFailing). */
+  conditions?: VeeCondition[];
+  /** For a live-standby VEE, once a standby provider is wired: its standby, as that provider shows it. */
+  standby?: StandbyInfo;
 }
 
 /** A watched VEE's failover: machine state (healthy, suspect, recovering, probation, lost), since when, why, last action. */
@@ -69,7 +77,7 @@ export interface ServiceView {
   loadBalancing?: Record<string, number>;
 }
 
-export function toVeeView(v: VeeRecord, protection?: string, failover?: FailoverStatus): VeeView {
+export function toVeeView(v: VeeRecord, protection?: string, failover?: FailoverStatus, details?: VeeProtectionDetails): VeeView {
   const view: VeeView = {
     id: v.id,
     tier: v.tier,
@@ -85,6 +93,11 @@ export function toVeeView(v: VeeRecord, protection?: string, failover?: Failover
     updatedAt: v.updatedAt.toISOString(),
   };
   if (failover) view.failover = toFailoverView(failover);
+  if (details) {
+    if (details.rpo) view.rpo = details.rpo;
+    view.conditions = details.conditions;
+    if (details.standby) view.standby = details.standby;
+  }
   return view;
 }
 
@@ -93,6 +106,7 @@ export function toServiceView(
   history?: PhaseHistoryEntry[],
   vees?: VeeRecord[],
   failoverOf: (veeId: string) => FailoverStatus | undefined = () => undefined,
+  detailsOf: (veeId: string) => VeeProtectionDetails | undefined = () => undefined,
 ): ServiceView {
   const view: ServiceView = {
     id: r.id,
@@ -108,7 +122,7 @@ export function toServiceView(
   };
   if (history) view.phaseHistory = history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() }));
   const protectionOf = (tier: string) => r.definition.tiers.find((t) => t.name === tier)?.qos.protection;
-  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted').map((v) => toVeeView(v, protectionOf(v.tier), failoverOf(v.id)));
+  if (vees) view.vees = vees.filter((v) => v.phase !== 'deleted' && !isLiveStandby(v)).map((v) => toVeeView(v, protectionOf(v.tier), failoverOf(v.id), detailsOf(v.id)));
   if (r.placementErrors && r.placementErrors.length > 0) view.placementErrors = r.placementErrors;
   if (r.replicaOf) view.replicaOf = r.replicaOf;
   return view;

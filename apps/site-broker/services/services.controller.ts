@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { type BrokerConfig } from '@reservoir/config';
@@ -7,6 +7,7 @@ import { parsePaging, ServiceQueries } from '@reservoir/application/services/ser
 import { DeleteService } from '@reservoir/application/deploy/delete-service';
 import { UpdateTier } from '@reservoir/application/deploy/update-tier';
 import { FailoverSupervisor } from '@reservoir/application/protection/failover-supervisor';
+import { VeeProtectionDetailsQuery } from '@reservoir/application/protection/vee-protection-details';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
 import { BROKER_CONFIG, FEDERATED_SITE } from '../tokens';
 import { readXmlBody } from '../http/read-xml-body';
@@ -23,6 +24,7 @@ export class ServicesController {
     @Inject(FEDERATED_SITE) private readonly federation: FederatedSite | null,
     @Inject(UpdateTier) private readonly updater: UpdateTier,
     @Inject(FailoverSupervisor) private readonly failover: FailoverSupervisor,
+    @Optional() @Inject(VeeProtectionDetailsQuery) private readonly details?: VeeProtectionDetailsQuery,
   ) {}
 
   @Post()
@@ -55,7 +57,9 @@ export class ServicesController {
   async get(@Param('id') id: string): Promise<ServiceView> {
     const record = await this.queries.get(id);
     const [history, vees] = await Promise.all([this.queries.history(id), this.queries.vees(id)]);
-    const view = toServiceView(record, history, vees, (veeId) => this.failover.status(veeId));
+    const protectionOf = (tier: string) => record.definition.tiers.find((t) => t.name === tier)?.qos.protection;
+    const details = new Map(await Promise.all(vees.map(async (v) => [v.id, await this.details?.of(v.id, protectionOf(v.tier))] as const)));
+    const view = toServiceView(record, history, vees, (veeId) => this.failover.status(veeId), (veeId) => details.get(veeId));
     view.replicas = this.federation ? (await this.federation.replicas(record.id)).map(({ site, phase, contract }) => ({ site, phase, contract })) : [];
     if (this.federation && !record.replicaOf) view.loadBalancing = await this.federation.loadBalancing(record);
     return view;

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, copyFile, link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { HypervisorError, type CheckpointFile } from '@reservoir/domain/ports/hypervisor.port';
 import { unescapeXml } from './domain-xml';
 
@@ -118,6 +120,57 @@ export async function copyInto(from: string, to: string): Promise<void> {
     await rm(temp, { force: true });
     throw fileError(error, `copying ${from} to ${to}`);
   }
+}
+
+/** One file of a bundle, streamed; 'not-found' (on the first read) for a missing dir or file. */
+export async function* readBundleFile(dir: string, file: string): AsyncGenerator<Uint8Array> {
+  const path = join(dir, bundleFileName(file, 'checkpointReadFile'));
+  try {
+    for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+  } catch (error) {
+    throw fileError(error, `checkpointReadFile ${path}`);
+  }
+}
+
+/**
+ * Streams `data` into `<dir>/<file>` (the dir created when missing), measuring size and sha256 on the way. The data
+ * goes to a temporary name first, which is then linked to the final name (no-clobber: an existing file is
+ * 'already-exists') and removed, so the file appears complete or not at all; a failing source leaves nothing.
+ */
+export async function writeBundleFile(dir: string, file: string, data: AsyncIterable<Uint8Array>): Promise<CheckpointFile> {
+  const path = join(dir, bundleFileName(file, 'checkpointWriteFile'));
+  const exists = () => new HypervisorError('already-exists', `checkpointWriteFile: ${path} exists`);
+  await mkdir(dir, { recursive: true, mode: 0o755 }).catch((error: unknown) => {
+    throw fileError(error, `creating ${dir}`);
+  });
+  if (await readdir(dir).then((names) => names.includes(file))) throw exists();
+  const temp = join(dir, `.${file}.part-${randomBytes(6).toString('hex')}`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(data, measure, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+    await link(temp, path).catch((error: unknown) => {
+      throw errnoOf(error) === 'EEXIST' ? exists() : error;
+    });
+  } catch (error) {
+    throw fileError(error, `checkpointWriteFile ${path}`);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return { name: file, bytes, sha256: hash.digest('hex') };
+}
+
+/** A plain file name (no path, no leading dot): anything else is 'invalid-argument'. */
+function bundleFileName(file: string, operation: string): string {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/.test(file)) throw new HypervisorError('invalid-argument', `${operation}: '${file}' is not a bundle file name`);
+  return file;
 }
 
 export function byName(a: string, b: string): number {

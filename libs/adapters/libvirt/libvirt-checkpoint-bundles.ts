@@ -4,7 +4,8 @@ import {
   HypervisorError, isDomainActive, isHypervisorError, type CheckpointBundle, type CheckpointFile, type LifecycleListener,
 } from '@reservoir/domain/ports/hypervisor.port';
 import {
-  checkpointDisks, copyInto, createBundleDir, diskFile, firstMismatch, measureBundle, MEMORY_FILE, TEMP_OVERLAY, type XmlDisk,
+  checkpointDisks, copyInto, createBundleDir, diskFile, firstMismatch, measureBundle, MEMORY_FILE, readBundleFile, TEMP_OVERLAY,
+  writeBundleFile, type XmlDisk,
 } from './checkpoint-files';
 import { attr } from './domain-xml';
 import { firstElement } from './libvirt-checkpoints';
@@ -120,6 +121,16 @@ export async function checkpointRemove(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
     throw new HypervisorError('operation-failed', `checkpointRemove ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
+}
+
+/** Local files: read where the host's directories are this process's (see checkpoint-files.ts). */
+export function checkpointReadFile(dir: string, file: string): AsyncIterable<Uint8Array> {
+  return readBundleFile(dir, file);
+}
+
+/** Streamed into a temporary name, digest measured while writing, then linked into place; see {@link writeBundleFile}. */
+export function checkpointWriteFile(dir: string, file: string, data: AsyncIterable<Uint8Array>): Promise<CheckpointFile> {
+  return writeBundleFile(dir, file, data);
 }
 
 /**

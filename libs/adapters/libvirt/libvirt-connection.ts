@@ -191,6 +191,12 @@ export class LibvirtConnection implements HypervisorConnection {
   checkpointRemove(dir: string): Promise<void> {
     return bundles.checkpointRemove(dir);
   }
+  checkpointReadFile(dir: string, file: string): AsyncIterable<Uint8Array> {
+    return bundles.checkpointReadFile(dir, file);
+  }
+  checkpointWriteFile(dir: string, file: string, data: AsyncIterable<Uint8Array>): Promise<CheckpointFile> {
+    return bundles.checkpointWriteFile(dir, file, data);
+  }
 
   async migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {
     const segments = await migrate(this.session, this.uri, name, destUri, options, this.settings.migration);

@@ -101,6 +101,13 @@ export class SimHypervisorConnection implements HypervisorConnection {
   async checkpointRemove(dir: string): Promise<void> {
     bundles.checkpointRemove(this.open(), dir);
   }
+  /** Lazy: nothing is checked before the first read. */
+  async *checkpointReadFile(dir: string, file: string): AsyncIterable<Uint8Array> {
+    yield* bundles.checkpointReadFile(this.open(), dir, file);
+  }
+  async checkpointWriteFile(dir: string, file: string, data: AsyncIterable<Uint8Array>): Promise<CheckpointFile> {
+    return bundles.checkpointWriteFile(this.open(), dir, file, data);
+  }
 
   async migrate(name: string, destUri: string, options: MigrateOptions): Promise<void> {
     await migrate(this.open(), name, destUri, options, this.resolve);

@@ -1,6 +1,9 @@
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { webShopDefinition } from '@reservoir/testing/deploy-builders';
 import { deployBench } from '@reservoir/testing/deploy-bench';
+import { checkpointBench } from '@reservoir/testing/checkpoint-bench';
+import { ServiceQueries } from '../services/service-queries';
+import { beforeUpdateCheckpoint } from '../protection/before-update-checkpoint';
 import { UpdateTier, type AppliedUpdate } from './update-tier';
 
 async function runningShop() {
@@ -58,5 +61,52 @@ describe('UpdateTier', () => {
     expect(applied?.revision).toBe(4);
     expect(await updater.execute(service.id, 'db-servers', { software: [{ name: 'postgresql', version: '16.0' }] }, { by: 'peer', revision: 3 })).toBeUndefined();
     expect((await b.services.get(service.id))?.definition.tiers.find((t) => t.name === 'db-servers')?.software).toContainEqual({ name: 'postgresql', version: '17.0' });
+  });
+});
+
+describe('UpdateTier: before-update checkpoints', () => {
+  it('checkpoints every running VEE of the tier right before re-creating it, whatever its protection', async () => {
+    const b = await checkpointBench();
+    const { service, byTier } = await b.deployShop({ protection: { 'db-servers': { level: 'checkpoint' } } });
+    const order: string[] = [];
+    const take = beforeUpdateCheckpoint(b.checkpointDeps);
+    const updater = new UpdateTier(b.deps, undefined, async (vee) => {
+      order.push(`checkpoint ${vee.domain}`);
+      return take(vee);
+    });
+    const updateSpec = b.vees.updateSpec.bind(b.vees);
+    b.vees.updateSpec = async (id, spec, at) => {
+      order.push(`re-created ${(await b.vees.get(id))?.domain ?? id}`);
+      return updateSpec(id, spec, at);
+    };
+    await updater.execute(service.id, 'web-servers', { configuration: [{ name: 'listen-port', value: '8443' }] }, { by: 'api' });
+    await updater.rolling;
+    expect((await b.services.get(service.id))?.phase).toBe('running');
+    const web = byTier('web-servers');
+    expect(web.length).toBeGreaterThan(1);
+    expect(order).toEqual(web.flatMap((v) => [`checkpoint ${v.domain}`, `re-created ${v.domain}`]));
+    for (const v of web) {
+      expect((await b.checkpoints.listVeeCheckpoints(v.id)).map((c) => [c.trigger, c.complete])).toEqual([['before-update', true]]);
+      // checkpointed (running → checkpointing → running) before the domain was re-created
+      expect(b.phasesOf(v.id).slice(-2)).toEqual(['checkpointing', 'running']);
+    }
+    for (const v of byTier('db-servers')) expect(await b.checkpoints.listVeeCheckpoints(v.id)).toEqual([]);
+  });
+
+  it('goes on with the update when a checkpoint fails, and notes the failure in the service events', async () => {
+    const b = await checkpointBench();
+    const { service, byTier } = await b.deployShop();
+    const updater = new UpdateTier(b.deps, undefined, async () => {
+      throw new DomainError('unavailable', 'host h9 does not answer');
+    });
+    await updater.execute(service.id, 'web-servers', { configuration: [{ name: 'listen-port', value: '8443' }] }, { by: 'api' });
+    await updater.rolling;
+    expect((await b.services.get(service.id))?.phase).toBe('running');
+    const web = byTier('web-servers');
+    for (const v of (await b.vees.listByService(service.id)).filter((x) => x.tier === 'web-servers')) expect(v.spec.properties['listen-port']).toBe('8443');
+    const events = await new ServiceQueries(b.services, b.vees).events(service.id);
+    const notes = events.filter((e) => e.subject === 'vee' && /checkpoint before tier web-servers update to revision 1 failed/.test(e.reason));
+    expect(notes.map((e) => [e.id, e.from, e.to])).toEqual(web.map((v) => [v.id, 'running', 'running']));
+    expect(notes[0]?.reason).toMatch(/\(updating anyway\): host h9 does not answer$/);
   });
 });

@@ -5,11 +5,18 @@
  * a time from the tier's image with the new spec — a rolling reinstall: each keeps its id, domain name and console
  * log, the others keep serving. The service is `running` again after the last one, or `failed` with the VEE that
  * did not come back.
+ *
+ * Before a VEE is re-created its state is about to be replaced, so every running VEE of the tier (whatever its
+ * protection level: the operator may want to go back from any update) gets a checkpoint with trigger
+ * `before-update`, taken under the service's lock right before its domain is removed. A checkpoint that fails does
+ * not stop the update: it is logged and noted in the VEE's history (a `running → running` row whose reason says so),
+ * which `GET /v1/services/:id/events` shows.
  */
 import { buildDomainSpec } from '@reservoir/domain/deploy/domain-spec';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
 import { type ImageInfo } from '@reservoir/domain/ports/image-catalogue.port';
 import { type ServiceRecord } from '@reservoir/domain/service/service-record';
+import { isLiveStandby, type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { applyTierUpdate, checkTierUpdate, type TierUpdate } from '@reservoir/domain/service/tier-update';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type DeployDeps, serviceKey } from './deploy-deps';
@@ -35,11 +42,19 @@ export interface AppliedUpdate {
   revision: number;
 }
 
+/**
+ * Takes a `before-update` checkpoint of a running VEE whose service lock the caller holds (the service is
+ * `deploying` meanwhile); resolves with the checkpoint's id, rejects when it could not be taken.
+ */
+export type BeforeUpdateCheckpoint = (vee: VeeRecord) => Promise<{ id: string }>;
+
 export class UpdateTier {
   constructor(
     private readonly d: Deps,
     /** Called once the new definition is stored, before the VEEs roll (the primary propagates from here). */
     private readonly onAccepted: (applied: AppliedUpdate) => Promise<void> = async () => undefined,
+    /** Checkpoints each VEE before it is re-created; without it (sites without checkpoints) none is taken. */
+    private readonly checkpointFirst?: BeforeUpdateCheckpoint,
   ) {}
 
   /**
@@ -76,9 +91,11 @@ export class UpdateTier {
   private async roll({ service, tier: tierName, revision }: AppliedUpdate): Promise<void> {
     const tier = service.definition.tiers.find((t) => t.name === tierName);
     if (!tier) return;
-    const vees = (await this.d.vees.listByService(service.id)).filter((v) => v.tier === tierName && v.phase !== 'deleted').sort((a, b) => a.index - b.index);
+    // A live standby is not re-created: the next checkpoint of its updated VEE refreshes it.
+    const vees = (await this.d.vees.listByService(service.id)).filter((v) => v.tier === tierName && v.phase !== 'deleted' && !isLiveStandby(v)).sort((a, b) => a.index - b.index);
     let done = 0;
     for (const vee of vees) {
+      await this.checkpoint(vee, `tier ${tierName} update to revision ${revision}`);
       try {
         const host = await this.d.hosts.get(vee.hostId);
         if (!host) throw new Error(`host ${vee.hostName} is no longer registered`);
@@ -99,6 +116,21 @@ export class UpdateTier {
     }
     const current = (await this.d.services.get(service.id)) ?? service;
     await this.d.servicePhases.move(current, { type: 'all-running' }, 'deploy');
+  }
+
+  /** The VEE's `before-update` checkpoint; a failure is logged and noted in its history, never thrown. */
+  private async checkpoint(vee: VeeRecord, update: string): Promise<void> {
+    if (!this.checkpointFirst || vee.phase !== 'running') return;
+    try {
+      const { id } = await this.checkpointFirst(vee);
+      this.d.log(`${update}: checkpoint ${id} of ${vee.domain} taken before re-creating it`);
+    } catch (err) {
+      const reason = `checkpoint before ${update} failed (updating anyway): ${describeError(err)}`;
+      this.d.log(`VEE ${vee.domain}: ${reason}`);
+      const current = (await this.d.vees.get(vee.id).catch(() => undefined)) ?? vee;
+      const entry = { veeId: vee.id, serviceId: vee.serviceId, from: current.phase, to: current.phase, reason, by: 'deploy' as const, at: this.d.clock.now() };
+      await this.d.vees.transition(entry).catch((e: unknown) => this.d.log(`VEE ${vee.domain}: could not note the failed checkpoint: ${describeError(e)}`));
+    }
   }
 
   private async checkImage(update: TierUpdate): Promise<void> {

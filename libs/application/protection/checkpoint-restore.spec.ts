@@ -114,11 +114,11 @@ describe('CheckpointService: rollback and restore', () => {
     expect(b.lines.some((l) => l.includes(`skipping checkpoint ${second.id}`) && l.includes('failed its digest check'))).toBe(true);
   });
 
-  it('rejects a restore elsewhere (no copy on another host yet) and a VEE with nothing restorable', async () => {
+  it('rejects a restore elsewhere with no copy on another host, and a VEE with nothing restorable', async () => {
     const b = await checkpointBench();
     const { one } = await b.deployShop();
     const web = one('web-servers');
-    await expect(b.checkpoints.restoreNewest(web, { kind: 'elsewhere', avoidHostId: web.hostId })).rejects.toThrow(/no copy of the checkpoint on another host/);
+    await expect(b.checkpoints.restoreNewest(web, { kind: 'elsewhere', avoidHostId: web.hostId })).rejects.toThrow(/no copy of a checkpoint on another host could be restored: it has no complete checkpoint/);
     await expect(b.checkpoints.restoreNewest(web, { kind: 'in-place' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/no restorable checkpoint: it has no complete checkpoint/) });
   });
 

@@ -6,6 +6,7 @@ import { describeError } from '../deploy/domain-operations';
 import { asDomainError, type CheckpointDeps } from './checkpoint-deps';
 import { type CheckpointBundles } from './checkpoint-bundles';
 import { type CheckpointRecoveryResult } from './checkpoint-recovery';
+import { CheckpointRestoreElsewhere } from './checkpoint-restore-elsewhere';
 import { type GroupRollback } from './checkpoint-rollback';
 
 export type RecoveryWhere = { kind: 'in-place' } | { kind: 'elsewhere'; avoidHostId: string };
@@ -17,19 +18,22 @@ export type RecoveryWhere = { kind: 'in-place' } | { kind: 'elsewhere'; avoidHos
  *    failed member's tier and its dependents go back to it together, the others keep running;
  * 2. otherwise the VEE alone goes back to its newest complete checkpoint that passes its digest check (VEE-only,
  *    or its part of a cut), trying older ones in turn and logging why each newer one was passed over.
- * `elsewhere` is refused for now: bundles live only on the VEE's host until copies to a second host exist.
+ * `elsewhere` restores the VEE alone from a verified copy on another host and moves it there
+ * (`CheckpointRestoreElsewhere`).
  */
 export class CheckpointRestorer {
+  private readonly elsewhere: CheckpointRestoreElsewhere;
+
   constructor(
     private readonly d: CheckpointDeps,
     private readonly bundles: CheckpointBundles,
     private readonly rollback: GroupRollback,
-  ) {}
+  ) {
+    this.elsewhere = new CheckpointRestoreElsewhere(d, bundles);
+  }
 
   async restoreNewest(vee: VeeRecord, where: RecoveryWhere): Promise<CheckpointRecoveryResult> {
-    if (where.kind === 'elsewhere') {
-      throw new DomainError('unavailable', `VEE ${vee.domain}: no copy of the checkpoint on another host (checkpoints are kept on host ${vee.hostName} only)`);
-    }
+    if (where.kind === 'elsewhere') return this.elsewhere.restore(vee, where.avoidHostId);
     const service = await this.d.services.get(vee.serviceId);
     if (service) {
       const plan = await this.rollback.plan(service, vee.id);

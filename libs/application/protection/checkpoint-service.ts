@@ -13,6 +13,9 @@ import { CheckpointRetention } from './checkpoint-retention';
 import { GroupRollback, type RollbackResult } from './checkpoint-rollback';
 import { CheckpointWriter } from './checkpoint-writer';
 
+/** Told of each checkpoint once it is complete (a VEE-only one, or each part of a complete cut); must not throw. */
+export type CompletedListener = (checkpoint: StoredCheckpoint) => void;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Service phases in which its VEEs may be checkpointed or rolled back (a deploy, delete or evacuation is in charge otherwise). */
@@ -30,6 +33,7 @@ export class CheckpointService implements CheckpointRecovery {
   private readonly cuts: GroupCutRunner;
   private readonly rollback: GroupRollback;
   private readonly restorer: CheckpointRestorer;
+  private readonly completed: CompletedListener[] = [];
 
   constructor(private readonly d: CheckpointDeps) {
     const bundles = new CheckpointBundles(d);
@@ -38,6 +42,11 @@ export class CheckpointService implements CheckpointRecovery {
     this.cuts = new GroupCutRunner(d, this.retention);
     this.rollback = new GroupRollback(d, bundles);
     this.restorer = new CheckpointRestorer(d, bundles, this.rollback);
+  }
+
+  /** Registers a listener told of every checkpoint that completes (copies to a second host, shipping to replica sites). */
+  onCompleted(listener: CompletedListener): void {
+    this.completed.push(listener);
   }
 
   /** A VEE-only checkpoint of a running VEE, then retention for the VEE. */
@@ -53,6 +62,7 @@ export class CheckpointService implements CheckpointRecovery {
     await this.requireServing(vee.serviceId);
     const checkpoint = await this.writer.write(vee, trigger);
     await this.retention.apply(vee.id);
+    this.tellCompleted([checkpoint]);
     return checkpoint;
   }
 
@@ -60,7 +70,14 @@ export class CheckpointService implements CheckpointRecovery {
   async takeGroupCut(serviceId: string, trigger: CheckpointTrigger): Promise<GroupCutResult> {
     checkTrigger(trigger);
     await this.requireService(serviceId);
-    return this.d.locks.run(serviceKey(serviceId), async () => this.cuts.run(await this.requireService(serviceId), trigger));
+    return this.d.locks.run(serviceKey(serviceId), async () => {
+      const cut = await this.cuts.run(await this.requireService(serviceId), trigger);
+      if (cut.complete) {
+        const parts = await Promise.all(cut.members.map(async (m) => (m.checkpointId === undefined ? undefined : this.d.checkpoints.get(m.checkpointId))));
+        this.tellCompleted(parts.filter((p): p is StoredCheckpoint => p?.complete === true));
+      }
+      return cut;
+    });
   }
 
   /** CheckpointRecovery: see CheckpointRestorer. The caller holds the service's lock and owns the VEE's phase. */
@@ -101,6 +118,18 @@ export class CheckpointService implements CheckpointRecovery {
     const vee = UUID.test(veeId) ? await this.d.vees.get(veeId) : undefined;
     if (!vee || vee.phase === 'deleted') throw DomainError.notFound('VEE', veeId);
     return vee;
+  }
+
+  private tellCompleted(checkpoints: readonly StoredCheckpoint[]): void {
+    for (const c of checkpoints) {
+      for (const listener of this.completed) {
+        try {
+          listener(c);
+        } catch (err) {
+          this.d.log(`checkpoint ${c.id}: a completion listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
   }
 
   private async requireService(serviceId: string): Promise<ServiceRecord> {

@@ -51,9 +51,26 @@ export async function relocate(d: MoveDeps, vee: VeeRecord, service: ServiceReco
 /** One VEE of the VEE's tier, placed as a deployment would, away from `avoid` and from the VEE's current host. */
 async function pickHost(d: MoveDeps, vee: VeeRecord, service: ServiceRecord, avoid: readonly string[]): Promise<HostRecord> {
   const hosts = await d.hosts.list();
-  const others = (await d.vees.listLive()).filter((v) => v.id !== vee.id);
   const reachable = await reachableHosts(hosts, d.connections);
   for (const id of [...avoid, vee.hostId]) reachable.delete(id);
+  return planOne(d, vee, service, hosts, reachable, new Set([vee.id]));
+}
+
+/**
+ * Checks that the VEE (one VEE of its tier) fits on host `hostId` as placement sees it now (capacity, health,
+ * failure-domain spreading), leaving out the allocations of `ignore` (the VEE itself, a standby copy it replaces
+ * there); resolves with the host or rejects saying why. The caller holds the placement lock (`PLACEMENT_KEY`).
+ */
+export async function checkHostFits(d: Pick<MoveDeps, 'hosts' | 'vees' | 'connections'>, vee: VeeRecord, service: ServiceRecord, hostId: string, ignore: ReadonlySet<string>): Promise<HostRecord> {
+  const hosts = await d.hosts.list();
+  const target = hosts.find((h) => h.id === hostId);
+  if (!target) throw new Error(`host ${hostId} is no longer registered`);
+  const reachable = await reachableHosts([target], d.connections);
+  return planOne(d, vee, service, [target], reachable, ignore);
+}
+
+async function planOne(d: Pick<MoveDeps, 'vees'>, vee: VeeRecord, service: ServiceRecord, hosts: readonly HostRecord[], reachable: ReadonlySet<string>, ignore: ReadonlySet<string>): Promise<HostRecord> {
+  const others = (await d.vees.listLive()).filter((v) => !ignore.has(v.id));
   const tier = service.definition.tiers.find((t) => t.name === vee.tier);
   const demand: TierDemand = {
     service: vee.serviceName,
@@ -68,13 +85,14 @@ async function pickHost(d: MoveDeps, vee: VeeRecord, service: ServiceRecord, avo
   const target = hosts.find((h) => h.id === hostId);
   if (!plan.complete || !target) {
     const reasons = readableReasons(plan.unplaced[0]?.reasons ?? [], hosts);
-    throw new Error(`no other host fits ${vee.domain}: ${reasons.join('; ') || 'no hosts'}`);
+    const where = hosts.length === 1 ? `host ${hosts[0]?.name ?? '?'} cannot take` : 'no other host fits';
+    throw new Error(`${where} ${vee.domain}: ${reasons.join('; ') || 'no hosts'}`);
   }
   return target;
 }
 
 /** The host's connection after hard-stopping the domain there, or `undefined` when the host does not answer. */
-async function stopIfAnswering(d: MoveDeps, host: HostRecord, domain: string): Promise<HypervisorConnection | undefined> {
+export async function stopIfAnswering(d: Pick<MoveDeps, 'connections'>, host: HostRecord, domain: string): Promise<HypervisorConnection | undefined> {
   try {
     const conn = await d.connections.get(host);
     const { state } = await conn.info(domain);

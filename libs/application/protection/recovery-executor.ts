@@ -11,6 +11,11 @@ import { relocate } from './recovery-executor-moves';
 
 type Deps = Pick<DeployDeps, 'hosts' | 'vees' | 'images' | 'connections' | 'locks' | 'clock' | 'start' | 'log'>;
 
+/** Resumes a VEE's live standby in its place (the caller holds the service lock); resolves where the VEE runs now. */
+export interface StandbySwitch {
+  switchOver(vee: VeeRecord): Promise<RecoveryOutcome>;
+}
+
 /** Where the VEE runs after a successful recovery action. */
 export interface RecoveryOutcome {
   hostId: string;
@@ -28,12 +33,14 @@ export interface RecoveryOutcome {
  *   the same host (old domain and disks removed first) or, with avoidHost, on another one.
  * - restore-checkpoint {where}: the optional `CheckpointRecovery`; without it the action fails ("no checkpoint
  *   service"). A restore that lands on another host is recorded as a move.
- * - switch-to-standby: fails ("no live standby for this VEE yet"): standby VEEs exist only at replica sites so far.
+ * - switch-to-standby: the optional `StandbySwitch` (live-standby.ts) resumes the VEE's paused standby on another
+ *   host of the site as the VEE (moved there); without one, or when the VEE has no standby, the action fails.
  */
 export class RecoveryExecutor {
   constructor(
     private readonly d: Deps,
     private readonly checkpoints?: CheckpointRecovery,
+    private readonly standbys?: StandbySwitch,
   ) {}
 
   async execute(action: RecoveryAction, vee: VeeRecord, service: ServiceRecord): Promise<RecoveryOutcome> {
@@ -50,7 +57,8 @@ export class RecoveryExecutor {
       case 'restore-checkpoint':
         return this.restore(vee, action.where === 'in-place' ? { kind: 'in-place' } : { kind: 'elsewhere', avoidHostId: action.avoidHost });
       case 'switch-to-standby':
-        throw new Error('no live standby for this VEE yet');
+        if (!this.standbys) throw new Error('no live standby for this VEE yet');
+        return this.standbys.switchOver(vee);
       default: {
         const unreachable: never = action;
         throw new Error(`unknown recovery action ${JSON.stringify(unreachable)}`);

@@ -82,6 +82,7 @@ export const manifestPaths = {
   property: (tierPath: string, name: string, index: number): string =>
     childPath(`${tierPath}/configuration`, 'property', name, index + 1),
   tierQos: (tierPath: string): string => `${tierPath}/tier-QoS`,
+  checkpointOn: (tierQosPath: string, index: number): string => childPath(tierQosPath, 'checkpoint-on', undefined, index + 1),
   relation: (index: number): string => childPath('/service/inter-tier-configuration', 'relation', undefined, index + 1),
   serviceQos: '/service/service-QoS',
 } as const;

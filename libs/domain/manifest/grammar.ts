@@ -28,6 +28,7 @@ export const CONTENT_MODELS: Readonly<Record<string, readonly ChildRule[]>> = {
     one('tier-QoS'),
   ],
   configuration: [many('property')],
+  'tier-QoS': [many('checkpoint-on')],
   'inter-tier-configuration': [many('relation')],
 };
 

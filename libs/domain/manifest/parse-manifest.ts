@@ -2,6 +2,7 @@ import { AttributeReader, ParseSink, quote } from './attribute-reader';
 import { readChildren } from './content-reader';
 import { attributePath } from './element-paths';
 import {
+  HOST_EVENT_TYPES,
   IMAGE_FORMATS,
   MANIFEST_NAMESPACE,
   PROTECTION_LEVELS,
@@ -139,16 +140,20 @@ function readProperty(element: XmlElement, sink: ParseSink): ConfigurationProper
 
 function readTierQos(element: XmlElement | undefined, sink: ParseSink): TierQoS {
   if (!element) return { availability: Number.NaN, protection: 'none' };
-  return leaf(element, sink, (a) => {
-    const qos: TierQoS = { availability: a.decimal('availability'), protection: a.oneOf('protection', PROTECTION_LEVELS, 'none') };
-    const maxLatencyMs = a.optInt('max-latency-ms');
-    const checkpointIntervalMs = a.optInt('checkpoint-interval-ms');
-    return {
-      ...qos,
-      ...(maxLatencyMs === undefined ? {} : { maxLatencyMs }),
-      ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
-    };
-  });
+  const checkpointOn = readChildren(element, sink)
+    .all('checkpoint-on')
+    .map((rule) => leaf(rule, sink, (a) => a.oneOf('event', HOST_EVENT_TYPES, 'on-battery')));
+  const a = new AttributeReader(element, sink);
+  const qos: TierQoS = { availability: a.decimal('availability'), protection: a.oneOf('protection', PROTECTION_LEVELS, 'none') };
+  const maxLatencyMs = a.optInt('max-latency-ms');
+  const checkpointIntervalMs = a.optInt('checkpoint-interval-ms');
+  a.finish();
+  return {
+    ...qos,
+    ...(maxLatencyMs === undefined ? {} : { maxLatencyMs }),
+    ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
+    ...(checkpointOn.length === 0 ? {} : { checkpointOn }),
+  };
 }
 
 function readRelations(element: XmlElement | undefined, sink: ParseSink): TierRelation[] {

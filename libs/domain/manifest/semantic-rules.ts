@@ -2,6 +2,7 @@ import { quote } from './attribute-reader';
 import { AVAILABILITY, BOUNDS, TEXT_RULES, textProblem, type IntegerBounds, type TextRule } from './bounds';
 import { attributePath, manifestPaths, NO_LINES, type ElementLocator } from './element-paths';
 import {
+  HOST_EVENT_TYPES,
   type ManifestError,
   type ServiceDefinition,
   type ServiceQoS,
@@ -19,6 +20,7 @@ import { findDependencyCycles } from './tier-graph';
  * - numbers are integers within their bounds; availability is strictly between 0 and 100;
  * - min-instances <= instances <= max-instances;
  * - checkpoint-interval-ms is given exactly when protection is checkpoint or live-standby;
+ * - checkpoint-on rules name known host events, each at most once per tier, only with checkpoint or live-standby;
  * - at least one tier; tier names unique; storage, network and property names unique within a tier;
  * - relations name existing tiers, never the same tier twice, and form no dependency cycle.
  */
@@ -104,6 +106,19 @@ function checkTierQos(out: RuleSink, qos: TierQoS, path: string): void {
   } else if (periodic) {
     out.add(interval, `checkpoint-interval-ms is required with protection '${qos.protection}'`);
   }
+  checkMonitoringRules(out, qos, path, periodic);
+}
+
+/** `<checkpoint-on>`: known events, one rule per event, only where checkpoints are kept (see the XSD). */
+function checkMonitoringRules(out: RuleSink, qos: TierQoS, path: string, periodic: boolean): void {
+  const seen = new Set<string>();
+  (qos.checkpointOn ?? []).forEach((event, i) => {
+    const at = attributePath(manifestPaths.checkpointOn(path, i), 'event');
+    if (!HOST_EVENT_TYPES.includes(event)) out.add(at, `unknown host event ${quote(String(event))}; known: ${HOST_EVENT_TYPES.join(', ')}`);
+    else if (seen.has(event)) out.add(at, `duplicate checkpoint-on event ${quote(event)} in this tier`);
+    else if (!periodic) out.add(at, `checkpoint-on applies only to protection 'checkpoint' or 'live-standby', not '${qos.protection}'`);
+    seen.add(event);
+  });
 }
 
 function checkRelations(out: RuleSink, definition: ServiceDefinition): void {

@@ -8,6 +8,13 @@
 export type ProtectionLevel = 'none' | 'restart' | 'checkpoint' | 'live-standby';
 export const PROTECTION_LEVELS: readonly ProtectionLevel[] = ['none', 'restart', 'checkpoint', 'live-standby'];
 
+/**
+ * Host events a tier's monitoring rules can name (`<checkpoint-on event=...>`), and `POST /v1/hosts/:id/events`
+ * accepts: the host runs on battery, reports disk errors, is short of memory, or overheats.
+ */
+export type HostEventType = 'on-battery' | 'disk-errors' | 'memory-pressure' | 'overheating';
+export const HOST_EVENT_TYPES: readonly HostEventType[] = ['on-battery', 'disk-errors', 'memory-pressure', 'overheating'];
+
 /** Disk format a VEE gets for its image (`<image format=...>`). */
 export type ImageFormat = 'qcow2' | 'raw';
 export const IMAGE_FORMATS: readonly ImageFormat[] = ['qcow2', 'raw'];
@@ -55,6 +62,11 @@ export interface TierQoS {
   maxLatencyMs?: number;
   protection: ProtectionLevel;
   checkpointIntervalMs?: number;
+  /**
+   * Monitoring rules (`<checkpoint-on event=...>`, manifest order): a VEE of the tier gets a checkpoint when its
+   * host reports one of these events. Absent when the tier declares none; only with `checkpoint`/`live-standby`.
+   */
+  checkpointOn?: HostEventType[];
 }
 
 export interface TierDefinition {

@@ -247,6 +247,16 @@ export interface DomainCheckpointBundles {
   checkpointRestore(name: string, dir: string, options: { paused: boolean; expected: readonly CheckpointFile[] }): Promise<void>;
   /** Deletes the bundle; a missing `dir` is not an error. */
   checkpointRemove(dir: string): Promise<void>;
+  /**
+   * The content of one file of a bundle, in chunks: the source of a copy to another host or a shipment to a replica
+   * site (the bytes pass through the broker). 'not-found' for a missing dir or file, raised on the first read.
+   */
+  checkpointReadFile(dir: string, file: string): AsyncIterable<Uint8Array>;
+  /**
+   * Writes one file into the bundle `dir` (created when missing; an existing file of that name is 'already-exists')
+   * and resolves with the file as written, its digest measured. A source that fails leaves no file behind.
+   */
+  checkpointWriteFile(dir: string, file: string, data: AsyncIterable<Uint8Array>): Promise<CheckpointFile>;
 }
 
 /** Moving an active domain to another host. */
@@ -277,7 +287,7 @@ export interface HypervisorFactory {
 export type HypervisorOperation =
   | 'connect' | 'capacity' | 'features' | 'segments' | 'info' | 'list' | 'define' | 'start' | 'shutdown' | 'destroy' | 'undefine' | 'pause' | 'resume'
   | 'snapshotCreate' | 'snapshotRevert' | 'snapshotDelete' | 'snapshotList' | 'save' | 'restore' | 'migrate'
-  | 'checkpointWrite' | 'checkpointMeasure' | 'checkpointRestore' | 'checkpointRemove';
+  | 'checkpointWrite' | 'checkpointMeasure' | 'checkpointRestore' | 'checkpointRemove' | 'checkpointReadFile' | 'checkpointWriteFile';
 
 /**
  * - `not-found`: no such domain, snapshot or save image. `already-exists`: name or uuid taken.

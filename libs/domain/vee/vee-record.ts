@@ -29,6 +29,15 @@ export interface VeeRecord {
   updatedAt: Date;
 }
 
+/**
+ * A same-site live standby of another VEE (`live-standby` tiers): role `standby`, with the active VEE's spec, so its
+ * `spec.uuid` is the active VEE's id and not its own. The standby VEEs a replica site runs for a whole service have
+ * `spec.uuid === id`. Live standbys are not members of their service: they are listed under their VEE's `standby`.
+ */
+export function isLiveStandby(v: Pick<VeeRecord, 'id' | 'role' | 'spec'>): boolean {
+  return v.role === 'standby' && v.spec.uuid.toLowerCase() !== v.id.toLowerCase();
+}
+
 /** Who moved a phase: the deployer, the reconcile loop, a user request through the API, or a peer site (RS-RS). */
 export type TransitionActor = 'deploy' | 'reconcile' | 'api' | 'peer';
 
