@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../libs/testing/site-process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -26,17 +26,6 @@ import { eventually } from '../libs/testing/eventually';
  */
 const SITES = ['fa', 'fb'] as const;
 type Site = (typeof SITES)[number];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const MANIFEST = exampleManifest('minimal.xml').toString('utf8')
   .replace('name="counter" version', 'name="shipped" version')

@@ -184,13 +184,16 @@ export class AppModule {
         },
         {
           provide: UpdateTier,
-          inject: [DEPLOY_DEPS, CHECKPOINT_STORE],
-          useFactory: (d: DeployDeps, store: CheckpointStore) =>
+          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService],
+          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService) =>
             new UpdateTier(
               d,
               async (a) => federationRef.site?.propagateUpdate(a.service, a.tier, a.update, a.revision),
-              // Each VEE is checkpointed (trigger before-update) right before it is re-created.
-              beforeUpdateCheckpoint({ ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } }),
+              // Each VEE is checkpointed (trigger before-update) right before it is re-created; copies and shipping follow.
+              beforeUpdateCheckpoint(
+                { ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } },
+                (c) => checkpoints.tellCompleted([c]),
+              ),
             ),
         },
         // Intra-site live migration (a before-migration checkpoint first for protected tiers), host events that fire

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TEST_LIBVIRT_URI } from './libvirt-services';
 
 /** virsh's stdout and stderr together (tests match on either). */
@@ -27,6 +28,36 @@ export function qemuPid(domain: string): number | undefined {
   const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
   const line = ps.split('\n').find((l) => l.includes('qemu-system') && l.includes(`guest=${domain},`));
   return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+}
+
+/** virsh on another daemon (`uri`), stdout and stderr together. */
+export function virshAt(uri: string, ...args: string[]): string {
+  const r = spawnSync('virsh', ['-c', uri, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}
+
+/** Names of the running (or all defined) domains of the daemon at `uri`. */
+export function domainNamesAt(uri: string, all: boolean): string[] {
+  return virshAt(uri, 'list', '--name', ...(all ? ['--all'] : [])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/** `virsh domstate` of a domain on the daemon at `uri` ('running', 'paused', 'shut off', …), undefined when unknown there. */
+export function domStateAt(uri: string, domain: string): string | undefined {
+  const r = spawnSync('virsh', ['-c', uri, 'domstate', domain], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/**
+ * The QEMU process of a domain that runs (or is paused) on one daemon, by that daemon's pid file in `pidDir`
+ * (/run/libvirt/qemu for the system daemon, SecondLibvirtd.qemuPidDir for a second one). Unlike {@link qemuPid} it
+ * never guesses from `ps`: two daemons may each run a domain of the same name.
+ */
+export function qemuPidIn(pidDir: string, domain: string): number | undefined {
+  const file = join(pidDir, `${domain}.pid`);
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}/cmdline`)) return undefined;
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`guest=${domain},`) ? pid : undefined;
 }
 
 /** Bytes in a console log now (an offset to read from later). */

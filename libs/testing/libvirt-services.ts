@@ -12,8 +12,8 @@
  *     it('boots', () => { const counter = imageFromCatalogue('counter'); ... virsh -c TEST_LIBVIRT_URI ... });
  *   });
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findShippedFile } from '@reservoir/config';
 import { describeWithService, type ProbeResult } from './real-services';
@@ -98,4 +98,77 @@ function probeLibvirt(): ProbeResult {
 /** `describe` that needs libvirt at TEST_LIBVIRT_URI and the image catalogue: skipped with a warning locally, a failure on CI. */
 export function describeWithLibvirt(name: string, fn: () => void): void {
   describeWithService(`libvirt (${TEST_LIBVIRT_URI}, images in ${IMAGE_DIR})`, libvirtAvailableSync(), name, fn);
+}
+
+/**
+ * `describe` for tests that run a second libvirt daemon on this machine ({@link startSecondLibvirtd}) beside the one
+ * at TEST_LIBVIRT_URI: needs that one, the image catalogue, and `unshare` and `libvirtd` to start the second.
+ * Skipped with a warning locally, a failure on CI.
+ */
+export function describeWithTwoLibvirtHosts(name: string, fn: () => void): void {
+  const first = libvirtAvailableSync();
+  const missing = ['unshare', 'libvirtd'].filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+  const probe = !first.ok ? first : missing.length > 0 ? { ok: false, detail: `not installed: ${missing.join(', ')}` } : first;
+  describeWithService(`libvirt (${TEST_LIBVIRT_URI} and a second libvirtd, images in ${IMAGE_DIR})`, probe, name, fn);
+}
+
+/** A libvirt daemon of its own started by a test; see {@link startSecondLibvirtd}. */
+export interface SecondLibvirtd {
+  /** `qemu+unix:///session?socket=…`: a local URI (no host part), so the adapter provisions disks with qemu-img. */
+  uri: string;
+  /** Where its domains' QEMU pid files are. */
+  qemuPidDir: string;
+  /** SIGKILLs the daemon (its QEMU processes live on): the host stops answering, as a crashed machine would. */
+  crash(): void;
+  /** Stops the daemon and the virtlogd it started, and removes its directory; destroy its domains first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a second, separate libvirt daemon on this machine: a second "host" with its own domain namespace for tests
+ * of moves between hosts. Not `qemu:///session`: for root that URI reaches the system daemon (the privileged QEMU
+ * driver serves both paths), so domains there are the same domains. This one is a session-mode libvirtd (it runs as
+ * uid 1000 of a user namespace whose only mapping is this process's uid, so its QEMU processes keep root's access to
+ * root's files), with its state, sockets and logs in `dir`. Rejects when it does not answer within 20 s.
+ */
+export async function startSecondLibvirtd(dir: string): Promise<SecondLibvirtd> {
+  const run = join(dir, 'run');
+  mkdirSync(run, { recursive: true });
+  const env = { ...process.env, HOME: dir, XDG_RUNTIME_DIR: run, XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+  const log = openSync(join(dir, 'libvirtd.log'), 'a');
+  const child = spawn('unshare', ['--user', '--map-user=1000', '--map-group=1000', 'libvirtd', '--timeout', '0'], { env, stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const uri = `qemu+unix:///session?socket=${join(run, 'libvirt', 'libvirt-sock')}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const qemuRun = join(run, 'libvirt', 'qemu', 'run');
+    const left = existsSync(qemuRun) ? readdirSync(qemuRun).filter((f) => f.endsWith('.pid')) : [];
+    for (const file of left) { // QEMU processes of this daemon still there (a crashed daemon does not stop them)
+      const pid = Number(readFileSync(join(qemuRun, file), 'utf8').trim());
+      if (pid > 0 && existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system')) process.kill(pid, 'SIGKILL');
+    }
+    const logd = join(run, 'libvirt', 'virtlogd.pid');
+    const pid = existsSync(logd) ? Number(readFileSync(logd, 'utf8').trim()) : 0;
+    if (pid > 0 && existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('virtlogd')) process.kill(pid, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (spawnSync('virsh', ['-c', uri, 'version'], { timeout: VIRSH_TIMEOUT_MS }).status === 0) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const why = existsSync(join(dir, 'libvirtd.log')) ? readFileSync(join(dir, 'libvirtd.log'), 'utf8').slice(-2000) : '';
+      await stop();
+      throw new Error(`a second libvirtd did not answer at ${uri}: ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const crash = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return { uri, qemuPidDir: join(run, 'libvirt', 'qemu', 'run'), crash, stop };
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHypervisorError } from '@reservoir/domain/ports/hypervisor.port';
 import { activeChain } from './libvirt-block-commit';
-import { checkpointDisks, createBundleDir, firstMismatch, measureBundle } from './checkpoint-files';
+import { firstMismatch } from '@reservoir/domain/protection/checkpoints/bundle-digest';
+import { checkpointDisks, createBundleDir, measureBundle } from './checkpoint-files';
 
 const liveXml = `<domain type='qemu'><devices>
     <disk type='file' device='disk'>

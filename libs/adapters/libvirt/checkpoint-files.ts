@@ -89,23 +89,6 @@ export async function digest(path: string): Promise<{ bytes: number; sha256: str
 }
 
 /**
- * The first way `actual` differs from `expected` (a file missing, extra, or with another size or digest), naming the
- * file; undefined when they are the same.
- */
-export function firstMismatch(actual: readonly CheckpointFile[], expected: readonly CheckpointFile[]): string | undefined {
-  const want = new Map(expected.map((f) => [f.name, f]));
-  for (const file of actual) {
-    const w = want.get(file.name);
-    if (!w) return `file '${file.name}' is not expected`;
-    if (w.bytes !== file.bytes) return `file '${file.name}' has ${file.bytes} bytes, not ${w.bytes}`;
-    if (w.sha256.toLowerCase() !== file.sha256) return `file '${file.name}' has sha256 ${file.sha256}, not ${w.sha256}`;
-    want.delete(file.name);
-  }
-  const missing = [...want.keys()][0];
-  return missing === undefined ? undefined : `file '${missing}' is missing`;
-}
-
-/**
  * Puts a copy of `from` at `to` atomically (a temporary file renamed over it), so the bundle stays as it is and a
  * QEMU that still has the old file open never sees it change. Mode 0644, like qemu-img's overlays; libvirt gives
  * QEMU the file (DAC labelling) when it starts the domain.

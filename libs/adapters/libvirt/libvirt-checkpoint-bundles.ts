@@ -1,10 +1,11 @@
+import { firstMismatch } from '@reservoir/domain/protection/checkpoints/bundle-digest';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   HypervisorError, isDomainActive, isHypervisorError, type CheckpointBundle, type CheckpointFile, type LifecycleListener,
 } from '@reservoir/domain/ports/hypervisor.port';
 import {
-  checkpointDisks, copyInto, createBundleDir, diskFile, firstMismatch, measureBundle, MEMORY_FILE, readBundleFile, TEMP_OVERLAY,
+  checkpointDisks, copyInto, createBundleDir, diskFile, measureBundle, MEMORY_FILE, readBundleFile, TEMP_OVERLAY,
   writeBundleFile, type XmlDisk,
 } from './checkpoint-files';
 import { attr } from './domain-xml';

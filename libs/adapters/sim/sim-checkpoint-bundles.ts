@@ -1,3 +1,4 @@
+import { firstMismatch } from '@reservoir/domain/protection/checkpoints/bundle-digest';
 import { createHash } from 'node:crypto';
 import {
   HypervisorError, isDomainActive, type CheckpointBundle, type CheckpointFile, type DomainSpec,
@@ -126,23 +127,6 @@ export function corruptCheckpointFile(host: SimHost, dir: string, file: string):
 /** Test hook: deletes one file of a bundle. */
 export function deleteCheckpointFile(host: SimHost, dir: string, file: string): void {
   if (!findBundle(host, dir).files.delete(file)) throw new HypervisorError('not-found', `checkpoint '${dir}' has no file '${file}'`);
-}
-
-/**
- * The first way `actual` differs from `expected` (a file missing, extra, or with another size or digest), naming the
- * file; undefined when they are the same.
- */
-export function firstMismatch(actual: readonly CheckpointFile[], expected: readonly CheckpointFile[]): string | undefined {
-  const want = new Map(expected.map((f) => [f.name, f]));
-  for (const file of actual) {
-    const w = want.get(file.name);
-    if (!w) return `file '${file.name}' is not expected`;
-    if (w.bytes !== file.bytes) return `file '${file.name}' has ${file.bytes} bytes, not ${w.bytes}`;
-    if (w.sha256.toLowerCase() !== file.sha256) return `file '${file.name}' has sha256 ${file.sha256}, not ${w.sha256}`;
-    want.delete(file.name);
-  }
-  const missing = [...want.keys()][0];
-  return missing === undefined ? undefined : `file '${missing}' is missing`;
 }
 
 async function pauseFor(host: SimHost, d: SimDomain): Promise<number> {

@@ -120,7 +120,8 @@ export class CheckpointService implements CheckpointRecovery {
     return vee;
   }
 
-  private tellCompleted(checkpoints: readonly StoredCheckpoint[]): void {
+  /** Tells the completion listeners of checkpoints written outside this service (a tier update's before-update ones). */
+  tellCompleted(checkpoints: readonly StoredCheckpoint[]): void {
     for (const c of checkpoints) {
       for (const listener of this.completed) {
         try {

@@ -61,3 +61,20 @@ export function bundleDigest(files: readonly BundleFile[], sha256: Sha256Hex): B
   if (!isSha256Hex(digest)) throw new DomainError('invalid-input', 'the sha256 function must return 64 lowercase hex digits');
   return { sha256: digest, sizeBytes: files.reduce((sum, f) => sum + f.bytes, 0) };
 }
+
+/**
+ * The first way `actual` differs from `expected` (a file missing, extra, or with another size or digest), naming the
+ * file; undefined when they are the same.
+ */
+export function firstMismatch(actual: readonly BundleFile[], expected: readonly BundleFile[]): string | undefined {
+  const want = new Map(expected.map((f) => [f.name, f]));
+  for (const file of actual) {
+    const w = want.get(file.name);
+    if (!w) return `file '${file.name}' is not expected`;
+    if (w.bytes !== file.bytes) return `file '${file.name}' has ${file.bytes} bytes, not ${w.bytes}`;
+    if (w.sha256.toLowerCase() !== file.sha256) return `file '${file.name}' has sha256 ${file.sha256}, not ${w.sha256}`;
+    want.delete(file.name);
+  }
+  const missing = [...want.keys()][0];
+  return missing === undefined ? undefined : `file '${missing}' is missing`;
+}
