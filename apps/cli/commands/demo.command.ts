@@ -28,8 +28,8 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
   rejectUnknown(args, ['exit']);
   if (args.positionals.length > 0) throw new UsageError('usage: reservoir demo [--exit]');
   const base = env.RESERVOIR_DATA_DIR ?? '.data/demo';
-  const federationFile = demoFederation(base);
   const port = Number(env.RESERVOIR_HTTP_PORT ?? 8080);
+  const federationFile = demoFederation(base, port);
   const configs = SITES.map((site, i) => loadConfig({
     RESERVOIR_HTTP_HOST: '127.0.0.1', ...DEMO_TIMING, ...env,
     RESERVOIR_SITE_ID: site,
@@ -96,12 +96,16 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
   return 0;
 }
 
-/** A key per demo site under BASE/keys (made once) and BASE/federation.json listing all three. */
-function demoFederation(base: string): string {
-  const sites = SITES.map((id) => {
+/**
+ * A key per demo site under BASE/keys (made once) and BASE/federation.json listing all three, each with its HTTP
+ * endpoint (checkpoints are shipped to replica sites there) when the ports are fixed (not 0: chosen at start).
+ */
+function demoFederation(base: string, port: number): string {
+  const sites = SITES.map((id, i) => {
     const dir = join(base, 'keys', id);
     if (!existsSync(join(dir, 'site.key'))) writeSiteKeyPair(dir);
-    return { id, publicKey: readFileSync(join(dir, 'site.pub'), 'utf8').trim() };
+    const endpoint = port === 0 ? {} : { endpoint: `http://127.0.0.1:${port + i}` };
+    return { id, publicKey: readFileSync(join(dir, 'site.pub'), 'utf8').trim(), ...endpoint };
   });
   const file = join(base, 'federation.json');
   writeFileSync(file, `${JSON.stringify({ sites }, null, 2)}\n`);

@@ -17,6 +17,7 @@ import { type MessageSigner } from '@reservoir/domain/ports/federation-security.
 import { type HostStore } from '@reservoir/domain/ports/host-store.port';
 import { type CheckpointFile, type HypervisorConnection } from '@reservoir/domain/ports/hypervisor.port';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
+import { LogOnChange } from '../logging/log-on-change';
 
 /** One HTTP request of the data channel; the adapter streams `body` (fetch with `duplex: 'half'`). */
 export interface DataRequestOut {
@@ -55,6 +56,8 @@ interface Queue {
 export class CheckpointShipper {
   private readonly queues = new Map<string, Queue>();
   private readonly pending = new Set<Promise<void>>();
+  /** One line per change of a VEE's shipping outcome to a site, not one per checkpoint. */
+  private readonly outcomes = new LogOnChange((line) => this.d.log(line));
 
   constructor(private readonly d: CheckpointShipperDeps) {}
 
@@ -111,8 +114,8 @@ export class CheckpointShipper {
       for (let c = q.next; c !== undefined; c = q.next) {
         q.next = undefined;
         await this.ship(c, site).then(
-          (path) => this.d.log(`checkpoint ${c?.id} of VEE ${c?.veeId} shipped to ${site}: ${path}`),
-          (err: unknown) => this.d.log(`checkpoint ${c?.id} of VEE ${c?.veeId} not shipped to ${site} (retried with the next checkpoint): ${describe(err)}`),
+          (path) => this.outcomes.report(key, 'shipped', `checkpoint ${c?.id} of VEE ${c?.veeId} shipped to ${site}: ${path}; later shipments are logged when this changes`),
+          (err: unknown) => this.outcomes.report(key, `failed: ${describe(err)}`, `checkpoint ${c?.id} of VEE ${c?.veeId} not shipped to ${site} (retried with the next checkpoint): ${describe(err)}`),
         );
       }
       this.queues.delete(key);

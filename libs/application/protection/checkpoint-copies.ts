@@ -5,6 +5,7 @@ import { serviceKey } from '../deploy/deploy-deps';
 import { describeError } from '../deploy/domain-operations';
 import { type CheckpointDeps, connectionTo, digestOf, removeBundle } from './checkpoint-deps';
 import { type VeeCondition } from './checkpoint-scheduler';
+import { LogOnChange } from '../logging/log-on-change';
 
 /** Tiers whose checkpoints get a copy on a second host of the site. */
 const COPIED = new Set(['checkpoint', 'live-standby']);
@@ -40,6 +41,8 @@ export class CheckpointCopies {
   private readonly problems = new Map<string, VeeCondition>();
   private readonly queues = new Map<string, { next?: string; running: Promise<void> }>();
   private readonly listeners: CopyListener[] = [];
+  /** One line per change of a VEE's copy outcome, not one per checkpoint. */
+  private readonly outcomes = new LogOnChange((line) => this.d.log(line));
   private preferred: (veeId: string) => Promise<string | undefined> = async () => undefined;
 
   constructor(private readonly d: Deps) {}
@@ -99,7 +102,7 @@ export class CheckpointCopies {
     const targets = await this.targets(vee, have);
     if (targets.length === 0) {
       this.problems.set(vee.id, { type: 'NoSecondHost', message: await this.noHostMessage(vee) });
-      this.d.log(`VEE ${vee.domain}: checkpoint ${stored.id} not copied: no second host`);
+      this.outcomes.report(vee.id, 'no-second-host', `VEE ${vee.domain}: checkpoint ${stored.id} not copied: no second host`);
       return undefined;
     }
     const failures: string[] = [];
@@ -116,7 +119,7 @@ export class CheckpointCopies {
     }
     const message = `checkpoint ${stored.id} could not be copied to a second host: ${failures.join('; ')}`;
     this.problems.set(vee.id, { type: 'CheckpointCopyFailing', message });
-    this.d.log(`VEE ${vee.domain}: ${message}`);
+    this.outcomes.report(vee.id, 'copy-failed', `VEE ${vee.domain}: ${message}`);
     return undefined;
   }
 
@@ -144,7 +147,7 @@ export class CheckpointCopies {
       await removeBundle(this.d, target.id, path);
       return undefined;
     }
-    this.d.log(`VEE ${vee.domain}: checkpoint ${stored.id} copied to host ${target.name} (${files.length} file(s), digest verified)`);
+    this.outcomes.report(vee.id, `copied to ${target.id}`, `VEE ${vee.domain}: checkpoint ${stored.id} copied to host ${target.name} (${files.length} file(s), digest verified); later copies are logged when this changes`);
     return { veeId: vee.id, checkpointId: stored.id, hostId: target.id, path };
   }
 

@@ -9,6 +9,7 @@ import { type CheckpointDeps, connectionTo } from './checkpoint-deps';
 import { type VeeCondition } from './checkpoint-scheduler';
 import { localStandbyOf } from './live-standby-records';
 import { checkHostFits, stopIfAnswering } from './recovery-executor-moves';
+import { LogOnChange } from '../logging/log-on-change';
 
 /** The `standby` part of a live-standby VEE's JSON. */
 export interface StandbyView {
@@ -52,6 +53,8 @@ export class LiveStandbys {
   private readonly refreshes = new Map<string, Refresh>();
   private readonly switchOvers = new Map<string, number>();
   private readonly problems = new Map<string, VeeCondition>();
+  /** Refreshes are logged when the standby's host changes, not on every checkpoint. */
+  private readonly outcomes = new LogOnChange((line) => this.d.log(line));
   private readonly now: () => number;
 
   constructor(
@@ -184,7 +187,7 @@ export class LiveStandbys {
     const first = this.refreshes.get(vee.id)?.hostId !== standby.hostId;
     this.refreshes.set(vee.id, { hostId: standby.hostId, refreshedAt: this.d.clock.now(), checkpointId: bundle.checkpointId, ms });
     const what = first ? 'ready' : 'refreshed';
-    this.d.log(`VEE ${vee.domain}: live standby ${what} on host ${standby.hostName} from checkpoint ${bundle.checkpointId} in ${ms} ms`);
+    this.outcomes.report(vee.id, `on ${standby.hostId}`, `VEE ${vee.domain}: live standby ${what} on host ${standby.hostName} from checkpoint ${bundle.checkpointId} in ${ms} ms`);
   }
 
   /** Removes a standby: its domain when its host answers (else the reconcile loop fences it when back), then its record. */
