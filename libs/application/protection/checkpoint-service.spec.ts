@@ -62,6 +62,17 @@ describe('CheckpointService: VEE checkpoints', () => {
     expect(await b.stateOf(app)).toBe('running');
   });
 
+  it('resumes a guest that a failed write left paused (a paused domain passes every health check)', async () => {
+    const b = await checkpointBench();
+    const { one } = await b.deployShop();
+    const app = one('app-servers');
+    // As QEMU leaves it when the driver fails between its pause and its resume.
+    await (await b.sim.connect(`sim://${app.hostName}`)).pause(app.domain);
+    b.sim.refuseNext(app.hostName, 'checkpointWrite', new HypervisorError('operation-failed', 'block-commit: Block node is read-only'));
+    await expect(b.checkpoints.takeVeeCheckpoint(app.id, 'api')).rejects.toMatchObject({ message: expect.stringMatching(/read-only/) });
+    expect(await b.stateOf(app)).toBe('running');
+  });
+
   it('answers unavailable (retryable) when the VEE host does not answer, and a group cut then writes nothing', async () => {
     const b = await checkpointBench();
     const { one, service, vees } = await b.deployShop();

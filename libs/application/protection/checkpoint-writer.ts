@@ -39,6 +39,7 @@ export class CheckpointWriter {
     try {
       files = (await conn.checkpointWrite(vee.domain, path)).files;
     } catch (err) {
+      await this.resumeIfLeftPaused(vee);
       await this.undo(vee, id, path);
       await done();
       throw asDomainError(`checkpoint of VEE ${vee.domain} on host ${vee.hostName} failed`, err);
@@ -56,6 +57,22 @@ export class CheckpointWriter {
   private async nextOwnEpoch(veeId: string): Promise<number> {
     const own = (await this.d.checkpoints.listByVee(veeId)).filter((c) => c.groupId === undefined);
     return Math.max(0, ...own.map((c) => c.epoch)) + 1;
+  }
+
+  /**
+   * The VEE was running when its checkpoint began; a write that failed half-way can leave the guest paused (QEMU
+   * paused it for the snapshot and the driver failed before resuming). A paused domain passes the failover checks
+   * while the VEE is `running`, so nobody else would ever resume it.
+   */
+  private async resumeIfLeftPaused(vee: VeeRecord): Promise<void> {
+    try {
+      const conn = await connectionTo(this.d, vee.hostId);
+      if ((await conn.info(vee.domain)).state !== 'paused') return;
+      await conn.resume(vee.domain);
+      this.d.log(`VEE ${vee.domain}: resumed after its failed checkpoint had left it paused`);
+    } catch (err) {
+      this.d.log(`VEE ${vee.domain}: could not check or resume it after a failed checkpoint: ${describeError(err)}`);
+    }
   }
 
   private async undo(vee: VeeRecord, id: string, path: string): Promise<void> {
