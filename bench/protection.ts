@@ -188,8 +188,8 @@ function printSummary(s: Settings, results: SizeResult[]): void {
   console.log('    clone of the same domain XML (same memory, kernel, command line, base disk) in the same run.');
   console.log('  - a raw "kill -> restore" with detection: libvirt has no failover of its own; the broker\'s detection is shown apart (detect).');
   console.log('  - per-checkpoint pause of the periodic runs: the guest\'s lost time shows in the rate (overhead) instead.');
-  console.log('  - GET /v1/vees/:id has no rpo today (toProtectionView exists but the VEE view does not use it): RPO is from rpo.ts over the');
-  console.log('    checkpoint list\'s createdAt/completedAt; the "broker rpo" column fills in when the API shows it.');
+  console.log('  - "RPO achieved" is rpo.ts over the window\'s checkpoint list (createdAt/completedAt); "broker rpo" is what GET /v1/vees/:id');
+  console.log('    showed at the window\'s end (its own window: the last 100 checkpoints since protection began).');
   if (s.dirtyMib === 0) console.log('  - dirtying guests: DIRTY_MIB=0, the guest writes no memory per tick.');
 }
 

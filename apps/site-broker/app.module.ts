@@ -102,8 +102,9 @@ export class AppModule {
         },
         {
           provide: DeleteService,
-          inject: [DEPLOY_DEPS, DeploymentRunner],
-          useFactory: (d: DeployDeps, runner: DeploymentRunner) => new DeleteService(d, (id, reason) => runner.cancel(id, reason)),
+          inject: [DEPLOY_DEPS, DeploymentRunner, CheckpointService],
+          useFactory: (d: DeployDeps, runner: DeploymentRunner, checkpoints: CheckpointService) =>
+            new DeleteService(d, (id, reason) => runner.cancel(id, reason), (vee) => checkpoints.forgetVee(vee)),
         },
         // Checkpoints of VEEs and group cuts (API, scheduler) and the CheckpointRecovery of failover.
         { provide: CHECKPOINT_STORE, useValue: new TypeormCheckpointStore(infra.dataSource) },

@@ -1,4 +1,5 @@
 import { DomainError } from '@reservoir/domain/shared/domain-error';
+import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { describeError, removeDomain } from './domain-operations';
 import { type DeployDeps, serviceKey } from './deploy-deps';
 
@@ -16,6 +17,8 @@ export class DeleteService {
   constructor(
     private readonly d: Deps,
     private readonly cancelDeployment: (serviceId: string, reason: string) => Promise<void> = async () => undefined,
+    /** Called for each VEE once its domain is gone (its checkpoints go with it). */
+    private readonly forgetVee: (vee: VeeRecord) => Promise<void> = async () => undefined,
   ) {}
 
   async execute(id: string): Promise<void> {
@@ -38,6 +41,7 @@ export class DeleteService {
       try {
         const host = await this.d.hosts.get(vee.hostId);
         if (host) await removeDomain(await this.d.connections.get(host), vee.domain);
+        await this.forgetVee(vee);
         await this.d.veePhases.move(vee, { type: 'removed', reason: 'service deleted' }, 'api');
       } catch (err) {
         failures.push(`${vee.domain} on host ${vee.hostName}: ${describeError(err)}`);

@@ -34,6 +34,21 @@ export class CheckpointRetention {
     return { removed, kept };
   }
 
+  /**
+   * Every checkpoint of a VEE that is going away (its service deleted): bundles first, then records. A bundle whose
+   * host did not delete it keeps its record (listed in `kept`), so nothing is forgotten while its files remain.
+   */
+  async removeAll(veeId: string): Promise<RetentionOutcome> {
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const c of await this.d.checkpoints.listByVee(veeId)) {
+      if (await this.removeBundles(c)) removed.push(c.id);
+      else kept.push(c.id);
+    }
+    if (removed.length > 0) await this.d.checkpoints.remove(removed);
+    return { removed, kept };
+  }
+
   /** Deletes the checkpoint's local bundles on their hosts; true once none is left. Shipped copies are not ours to delete here. */
   private async removeBundles(c: StoredCheckpoint): Promise<boolean> {
     let gone = true;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HypervisorError } from '@reservoir/domain/ports/hypervisor.port';
+import { DeleteService } from '../deploy/delete-service';
 import { CHECKPOINT_DIR, checkpointBench } from '@reservoir/testing/checkpoint-bench';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -49,6 +50,19 @@ describe('CheckpointService: VEE checkpoints', () => {
     for (const id of ids.slice(2)) expect(await conn.checkpointMeasure(`${CHECKPOINT_DIR}/${web.domain}/${id}`)).not.toHaveLength(0);
     // Periodic checkpoints leave the VEE's phase history alone.
     expect(b.phasesOf(web.id)).toEqual(['defined', 'starting', 'running']);
+  });
+
+  it('removes every checkpoint of a deleted service: bundles on their hosts and records', async () => {
+    const b = await checkpointBench();
+    const { one, service } = await b.deployShop();
+    const web = one('web-servers');
+    const mine = await b.checkpoints.takeVeeCheckpoint(web.id, 'api');
+    const cut = await b.checkpoints.takeGroupCut(service.id, 'api');
+    expect(cut.complete).toBe(true);
+    await new DeleteService(b.deps, undefined, (v) => b.checkpoints.forgetVee(v)).execute(service.id);
+    expect(await b.store.listByVee(web.id)).toEqual([]);
+    await expect((await b.hostOf(web)).checkpointMeasure(`${CHECKPOINT_DIR}/${web.domain}/${mine.id}`)).rejects.toMatchObject({ code: 'not-found' });
+    for (const m of cut.members) expect(await b.store.listByVee(m.veeId)).toEqual([]);
   });
 
   it('leaves nothing behind when the write fails, and the VEE running', async () => {

@@ -44,6 +44,12 @@ export class CheckpointService implements CheckpointRecovery {
     this.restorer = new CheckpointRestorer(d, bundles, this.rollback);
   }
 
+  /** Removes every checkpoint of a VEE whose service is being deleted (its bundles on every host, then the records). */
+  async forgetVee(vee: Pick<VeeRecord, 'id' | 'domain'>): Promise<void> {
+    const { kept } = await this.retention.removeAll(vee.id);
+    if (kept.length > 0) this.d.log(`VEE ${vee.domain}: ${kept.length} checkpoint(s) kept: a host did not delete their bundles`);
+  }
+
   /** Registers a listener told of every checkpoint that completes (copies to a second host, shipping to replica sites). */
   onCompleted(listener: CompletedListener): void {
     this.completed.push(listener);
