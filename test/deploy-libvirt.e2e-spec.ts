@@ -5,15 +5,14 @@ import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { renamed, startTestBroker } from '@reservoir/testing';
 import { TEST_LIBVIRT_URI, describeWithLibvirt } from '../libs/testing/libvirt-services';
-import { domainNames, qemuPid, virsh } from '../libs/testing/libvirt-domains';
+import { domainNames, LIBVIRT_DISK_DIR, qemuPid, removeTestDomains, virsh } from '../libs/testing/libvirt-domains';
 import { eventually } from '../libs/testing/eventually';
 
 const XML = 'application/xml';
 const SERVICE = 'lvcounter';
 /** The three-tier example under this name, every tier on the counter guest. */
 const SHOP = 'lvshop';
-/** Where LibvirtHypervisorFactory puts the disks it creates (its default). */
-const DISK_DIR = '/var/lib/libvirt/images/reservoir';
+const DISK_DIR = LIBVIRT_DISK_DIR;
 
 interface Vee { id: string; tier: string; host: string; phase: string; domain: string; consoleLog: string }
 
@@ -39,12 +38,7 @@ describeWithLibvirt('deploying services on a libvirt host', () => {
 
   afterAll(async () => {
     await broker?.close();
-    for (const d of mine()) {
-      virsh('destroy', d);
-      virsh('undefine', d);
-      rmSync(join(DISK_DIR, `${d}-root.qcow2`), { force: true });
-      rmSync(join(DISK_DIR, `${d}-data.qcow2`), { force: true });
-    }
+    removeTestDomains(mine());
     for (const id of cleanupSegmentsOf) {
       for (const n of segmentsOf(id)) {
         virsh('net-destroy', n);

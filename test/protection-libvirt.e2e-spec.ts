@@ -5,12 +5,11 @@ import request from 'supertest';
 import { type RunningBroker } from '../apps/site-broker/bootstrap';
 import { startTestBroker } from '@reservoir/testing';
 import { TEST_LIBVIRT_URI, describeWithLibvirt } from '../libs/testing/libvirt-services';
-import { consoleLength, domainNames, firstDrop, lastCounter, qemuPid, virsh } from '../libs/testing/libvirt-domains';
+import { consoleLength, domainNames, firstDrop, lastCounter, qemuPid, removeTestDomains, virsh } from '../libs/testing/libvirt-domains';
 import { eventually } from '../libs/testing/eventually';
 
 const XML = 'application/xml';
 const PREFIX = 'lvprot';
-const DISK_DIR = '/var/lib/libvirt/images/reservoir';
 /** The counter guest prints a line every 100 ms. */
 const TICK_MS = 100;
 
@@ -73,11 +72,7 @@ describeWithLibvirt('native protection on a libvirt host', () => {
 
   afterAll(async () => {
     await broker?.close();
-    for (const d of mine()) {
-      virsh('destroy', d);
-      virsh('undefine', d);
-      rmSync(join(DISK_DIR, `${d}-root.qcow2`), { force: true });
-    }
+    removeTestDomains(mine());
     rmSync(consoleDir, { recursive: true, force: true });
     rmSync(checkpointDir, { recursive: true, force: true });
   }, 60_000);

@@ -3,7 +3,7 @@
  * and the `counter` guest's console (`counter=N` every 100 ms).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_LIBVIRT_URI } from './libvirt-services';
 
@@ -87,4 +87,16 @@ export function firstDrop(path: string, from = 0): { before: number; after: numb
     if ((values[i] as number) < (values[i - 1] as number)) return { before: values[i - 1] as number, after: values[i] as number };
   }
   return undefined;
+}
+
+/** Where LibvirtHypervisorFactory puts the disks it creates (its default). */
+export const LIBVIRT_DISK_DIR = '/var/lib/libvirt/images/reservoir';
+
+/** Destroys and undefines test domains and deletes the root and data overlays the broker made for them. */
+export function removeTestDomains(names: readonly string[]): void {
+  for (const d of names) {
+    virsh('destroy', d);
+    virsh('undefine', d);
+    for (const disk of ['root', 'data']) rmSync(join(LIBVIRT_DISK_DIR, `${d}-${disk}.qcow2`), { force: true });
+  }
 }
