@@ -159,12 +159,19 @@ describe('compiled binaries (after npm run build)', () => {
     expect(await exited).toBe(0);
   });
 
-  maybe('the demo starts a three-site federation on the embedded store, submits both examples and replicates web-shop', () => {
-    const run = spawnSync('node', [cli, 'demo', '--exit'], {
-      env: { ...process.env, RESERVOIR_DATA_DIR: tempDataDir(), RESERVOIR_HTTP_PORT: '0', RESERVOIR_DATABASE_URL: '', RESERVOIR_BUS: '' },
+  maybe('the demo starts a three-site federation on the embedded store, submits both examples and replicates web-shop, also when run again', () => {
+    const dataDir = tempDataDir();
+    const demo = () => spawnSync('node', [cli, 'demo', '--exit'], {
+      env: { ...process.env, RESERVOIR_DATA_DIR: dataDir, RESERVOIR_HTTP_PORT: '0', RESERVOIR_DATABASE_URL: '', RESERVOIR_BUS: '' },
       encoding: 'utf8',
       timeout: 90000,
     });
+    const first = demo();
+    expect(first.status).toBe(0);
+    expect(first.stdout).not.toMatch(/earlier demo state removed/);
+    // A second run in the same directory starts from a fresh store (its simulated hosts are new): same outcome.
+    const run = demo();
+    expect(run.stdout).toMatch(/site demo-a: earlier demo state removed/);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/submitted web-shop\.xml to demo-a: 201/);

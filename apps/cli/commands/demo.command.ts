@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BrokerConfig, findShippedFile, loadConfig } from '@reservoir/config';
@@ -38,6 +38,15 @@ export async function demoCommand(args: ParsedArgs, out: Output, env: Record<str
     RESERVOIR_SITE_KEY_FILE: join(base, 'keys', site, 'site.key'),
     RESERVOIR_FEDERATION_FILE: federationFile,
   }));
+  // The simulated hosts live in memory and start empty at every run: a store left by an earlier run would hold VEEs
+  // whose domains are gone (and the failover machine would spend a minute recovering them). Embedded stores start
+  // afresh; the keys stay. A PostgreSQL server's database is never touched.
+  for (const config of configs) {
+    if (config.store.kind === 'embedded' && existsSync(config.store.dataDir)) {
+      rmSync(join(base, config.siteId), { recursive: true, force: true });
+      out.log(`site ${config.siteId}: earlier demo state removed (its simulated hosts start empty)`);
+    }
+  }
   const shared = configs[0]?.bus.kind === 'memory' ? new MemoryEventBus() : undefined;
   const brokers: RunningBroker[] = [];
   const logs: string[] = [];

@@ -19,6 +19,7 @@ import { type ContractStore, type StoredContract } from '@reservoir/domain/ports
 import { type HostStore } from '@reservoir/domain/ports/host-store.port';
 import { type CheckpointFile, type HypervisorConnection, isHypervisorError } from '@reservoir/domain/ports/hypervisor.port';
 import { type HostRecord } from '@reservoir/domain/hosts/host-record';
+import { LogOnChange } from '../logging/log-on-change';
 
 /** Why a shipment was refused; the controller maps each to a status. */
 export type ReceiveRefusal = 'forbidden' | 'invalid' | 'digest-mismatch' | 'conflict' | 'unavailable';
@@ -60,6 +61,9 @@ export interface CheckpointReceiverDeps {
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class CheckpointReceiver {
+  /** One line when a VEE's shipments start arriving from a site (or resume on another host), not one per checkpoint. */
+  private readonly arrivals = new LogOnChange((line) => this.d.log(line));
+
   constructor(private readonly d: CheckpointReceiverDeps) {}
 
   /** The bundle directory of a shipped checkpoint. */
@@ -113,7 +117,7 @@ export class CheckpointReceiver {
     }
     await this.record(checkpointId, shipped, contract.localServiceId, found.host, path, digest.sizeBytes);
     await this.prune(shipped.veeId);
-    this.d.log(`checkpoint ${checkpointId} of VEE ${shipped.veeId} shipped from ${from}: stored on host ${found.host.name} (${digest.sha256})`);
+    this.arrivals.report(`${from}/${shipped.veeId}`, found.host.id, `checkpoint ${checkpointId} of VEE ${shipped.veeId} shipped from ${from}: stored on host ${found.host.name} (${digest.sha256}); later ones are logged when this changes`);
     return { sha256: digest.sha256 };
   }
 
