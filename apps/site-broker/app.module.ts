@@ -21,7 +21,6 @@ import { KeyedMutex } from '@reservoir/application/deploy/keyed-mutex';
 import { VeePhaseRecorder } from '@reservoir/application/deploy/vee-phase-recorder';
 import { UpdateTier } from '@reservoir/application/deploy/update-tier';
 import { MigrateVee } from '@reservoir/application/deploy/migrate-vee';
-import { beforeUpdateCheckpoint } from '@reservoir/application/protection/before-update-checkpoint';
 import { HostEventCheckpoints } from '@reservoir/application/protection/host-event-checkpoints';
 import { type StandbyInfoProvider, VeeProtectionDetailsQuery } from '@reservoir/application/protection/vee-protection-details';
 import { type FederatedSite } from '@reservoir/application/federation/federated-site';
@@ -185,16 +184,13 @@ export class AppModule {
         },
         {
           provide: UpdateTier,
-          inject: [DEPLOY_DEPS, CHECKPOINT_STORE, CheckpointService],
-          useFactory: (d: DeployDeps, store: CheckpointStore, checkpoints: CheckpointService) =>
+          inject: [DEPLOY_DEPS, CheckpointService],
+          useFactory: (d: DeployDeps, checkpoints: CheckpointService) =>
             new UpdateTier(
               d,
               async (a) => federationRef.site?.propagateUpdate(a.service, a.tier, a.update, a.revision),
               // Each VEE is checkpointed (trigger before-update) right before it is re-created; copies and shipping follow.
-              beforeUpdateCheckpoint(
-                { ...d, checkpoints: store, settings: { siteId: config.siteId, dir: config.checkpoints.dir, keep: config.checkpoints.keep } },
-                (c) => checkpoints.tellCompleted([c]),
-              ),
+              (vee) => checkpoints.takeBeforeUpdateLocked(vee),
             ),
         },
         // Intra-site live migration (a before-migration checkpoint first for protected tiers), host events that fire

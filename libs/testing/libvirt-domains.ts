@@ -9,13 +9,12 @@ import { TEST_LIBVIRT_URI } from './libvirt-services';
 
 /** virsh's stdout and stderr together (tests match on either). */
 export function virsh(...args: string[]): string {
-  const r = spawnSync('virsh', ['-c', TEST_LIBVIRT_URI, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return virshAt(TEST_LIBVIRT_URI, ...args);
 }
 
 /** Names of the running domains, or of all defined ones. */
 export function domainNames(all: boolean): string[] {
-  return virsh('list', '--name', ...(all ? ['--all'] : [])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return domainNamesAt(TEST_LIBVIRT_URI, all);
 }
 
 /** The QEMU process of a running domain, by libvirt's pid file, else by its `guest=<name>` argument. */

@@ -2,7 +2,6 @@ import { type CheckpointLocation } from '@reservoir/domain/protection/checkpoint
 import { type StoredCheckpoint } from '@reservoir/domain/ports/checkpoint-store.port';
 import { type GroupCutResult } from '@reservoir/application/protection/checkpoint-group-cut';
 import { type RollbackResult } from '@reservoir/application/protection/checkpoint-rollback';
-import { type VeeProtectionStatus } from '@reservoir/application/protection/checkpoint-scheduler';
 
 /** The API's JSON for one checkpoint (a VEE-only one, or a VEE's part of a group cut). */
 export interface CheckpointView {
@@ -52,12 +51,4 @@ export type RollbackView = Omit<RollbackResult, 'cutCreatedAt'> & { cutCreatedAt
 
 export function toRollbackView(r: RollbackResult): RollbackView {
   return { ...r, cutCreatedAt: r.cutCreatedAt.toISOString() };
-}
-
-/**
- * The protection part of a VEE's JSON (for GET /v1/vees/:id): `rpo: {configuredMs, achievedMs, degraded, message?}`
- * for a VEE with periodic checkpoints, and its `conditions: [{type, message}]` (always present).
- */
-export function toProtectionView(s: VeeProtectionStatus): { rpo?: VeeProtectionStatus['rpo']; conditions: VeeProtectionStatus['conditions'] } {
-  return { ...(s.rpo ? { rpo: s.rpo } : {}), conditions: s.conditions };
 }

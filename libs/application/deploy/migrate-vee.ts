@@ -17,6 +17,7 @@ import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { type DeployDeps, serviceKey } from './deploy-deps';
 import { describeError } from './domain-operations';
 import { toHostStates } from './site-hosts';
+import { requireHost, requireVee } from '../lookups/require-records';
 
 /** What a migration asks of the checkpoint service (CheckpointService). */
 export interface MigrationCheckpointer {
@@ -37,7 +38,6 @@ export interface VeeMigration {
 
 type Deps = Pick<DeployDeps, 'services' | 'hosts' | 'vees' | 'connections' | 'veePhases' | 'locks' | 'clock' | 'log'>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROTECTED = new Set(['checkpoint', 'live-standby']);
 
 export class MigrateVee {
@@ -49,9 +49,9 @@ export class MigrateVee {
 
   /** Unknown VEE or host: `not-found`; bad body: `invalid-input`; anything that forbids the move now: `conflict`. */
   async execute(veeId: string, body: unknown): Promise<VeeMigration> {
-    const seen = await this.requireVee(veeId);
-    const target = await this.findHost(parseTarget(body));
-    return this.d.locks.run(serviceKey(seen.serviceId), async () => this.migrate(await this.requireVee(veeId), target));
+    const seen = await requireVee(this.d.vees, veeId);
+    const target = await requireHost(this.d.hosts, parseTarget(body));
+    return this.d.locks.run(serviceKey(seen.serviceId), async () => this.migrate(await requireVee(this.d.vees, veeId), target));
   }
 
   private async migrate(vee: VeeRecord, target: HostRecord): Promise<VeeMigration> {
@@ -106,17 +106,6 @@ export class MigrateVee {
     if (short.length > 0) throw new DomainError('conflict', `host ${target.name} has no room for VEE ${vee.domain}: ${short.join(', ')}`);
   }
 
-  private async requireVee(veeId: string): Promise<VeeRecord> {
-    const vee = UUID.test(veeId) ? await this.d.vees.get(veeId) : undefined;
-    if (!vee || vee.phase === 'deleted') throw DomainError.notFound('VEE', veeId);
-    return vee;
-  }
-
-  private async findHost(idOrName: string): Promise<HostRecord> {
-    const host = UUID.test(idOrName) ? await this.d.hosts.get(idOrName) : (await this.d.hosts.list()).find((h) => h.name === idOrName);
-    if (!host) throw DomainError.notFound('host', idOrName);
-    return host;
-  }
 }
 
 /** `{host: <name or id>}`. */

@@ -3,7 +3,6 @@ import { webShopDefinition } from '@reservoir/testing/deploy-builders';
 import { deployBench } from '@reservoir/testing/deploy-bench';
 import { checkpointBench } from '@reservoir/testing/checkpoint-bench';
 import { ServiceQueries } from '../services/service-queries';
-import { beforeUpdateCheckpoint } from '../protection/before-update-checkpoint';
 import { UpdateTier, type AppliedUpdate } from './update-tier';
 
 async function runningShop() {
@@ -69,10 +68,9 @@ describe('UpdateTier: before-update checkpoints', () => {
     const b = await checkpointBench();
     const { service, byTier } = await b.deployShop({ protection: { 'db-servers': { level: 'checkpoint' } } });
     const order: string[] = [];
-    const take = beforeUpdateCheckpoint(b.checkpointDeps);
     const updater = new UpdateTier(b.deps, undefined, async (vee) => {
       order.push(`checkpoint ${vee.domain}`);
-      return take(vee);
+      return b.checkpoints.takeBeforeUpdateLocked(vee);
     });
     const updateSpec = b.vees.updateSpec.bind(b.vees);
     b.vees.updateSpec = async (id, spec, at) => {

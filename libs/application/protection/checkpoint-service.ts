@@ -12,11 +12,11 @@ import { CheckpointRestorer, type RecoveryWhere } from './checkpoint-restorer';
 import { CheckpointRetention } from './checkpoint-retention';
 import { GroupRollback, type RollbackResult } from './checkpoint-rollback';
 import { CheckpointWriter } from './checkpoint-writer';
+import { requireService, requireVee } from '../lookups/require-records';
 
 /** Told of each checkpoint once it is complete (a VEE-only one, or each part of a complete cut); must not throw. */
 export type CompletedListener = (checkpoint: StoredCheckpoint) => void;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Service phases in which its VEEs may be checkpointed or rolled back (a deploy, delete or evacuation is in charge otherwise). */
 const SERVING = new Set<ServiceRecord['phase']>(['running', 'degraded']);
@@ -66,6 +66,19 @@ export class CheckpointService implements CheckpointRecovery {
   async takeVeeCheckpointLocked(vee: VeeRecord, trigger: CheckpointTrigger): Promise<StoredCheckpoint> {
     checkTrigger(trigger);
     await this.requireServing(vee.serviceId);
+    return this.writeLocked(vee, trigger);
+  }
+
+  /**
+   * The `before-update` checkpoint of a VEE about to be re-created by a tier update (UpdateTier's
+   * `BeforeUpdateCheckpoint`): like `takeVeeCheckpointLocked`, but the service is `deploying` while the update
+   * rolls, under the lock the update holds.
+   */
+  takeBeforeUpdateLocked(vee: VeeRecord): Promise<StoredCheckpoint> {
+    return this.writeLocked(vee, 'before-update');
+  }
+
+  private async writeLocked(vee: VeeRecord, trigger: CheckpointTrigger): Promise<StoredCheckpoint> {
     const checkpoint = await this.writer.write(vee, trigger);
     await this.retention.apply(vee.id);
     this.tellCompleted([checkpoint]);
@@ -120,14 +133,11 @@ export class CheckpointService implements CheckpointRecovery {
   }
 
   /** The VEE, unless unknown or deleted (`not-found`). */
-  async requireVee(veeId: string): Promise<VeeRecord> {
-    const vee = UUID.test(veeId) ? await this.d.vees.get(veeId) : undefined;
-    if (!vee || vee.phase === 'deleted') throw DomainError.notFound('VEE', veeId);
-    return vee;
+  requireVee(veeId: string): Promise<VeeRecord> {
+    return requireVee(this.d.vees, veeId);
   }
 
-  /** Tells the completion listeners of checkpoints written outside this service (a tier update's before-update ones). */
-  tellCompleted(checkpoints: readonly StoredCheckpoint[]): void {
+  private tellCompleted(checkpoints: readonly StoredCheckpoint[]): void {
     for (const c of checkpoints) {
       for (const listener of this.completed) {
         try {
@@ -139,10 +149,8 @@ export class CheckpointService implements CheckpointRecovery {
     }
   }
 
-  private async requireService(serviceId: string): Promise<ServiceRecord> {
-    const service = UUID.test(serviceId) ? await this.d.services.get(serviceId) : undefined;
-    if (!service) throw DomainError.notFound('service', serviceId);
-    return service;
+  private requireService(serviceId: string): Promise<ServiceRecord> {
+    return requireService(this.d.services, serviceId);
   }
 
   private async requireServing(serviceId: string): Promise<ServiceRecord> {

@@ -4,8 +4,8 @@ import { type VeeStore } from '@reservoir/domain/ports/vee-store.port';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type VeeRecord } from '@reservoir/domain/vee/vee-record';
 import { type FailoverStatus } from './failover-supervisor';
+import { isUuid } from '../lookups/require-records';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One VEE with its tier's protection level and, while the supervisor watches it, its failover status. */
 export interface VeeWithFailover {
@@ -23,7 +23,7 @@ export class FailoverVeeQuery {
   ) {}
 
   async get(id: string): Promise<VeeWithFailover> {
-    const vee = UUID.test(id) ? await this.vees.get(id) : undefined;
+    const vee = isUuid(id) ? await this.vees.get(id) : undefined;
     if (!vee) throw DomainError.notFound('VEE', id);
     const protection = (await this.services.get(vee.serviceId))?.definition.tiers.find((t) => t.name === vee.tier)?.qos.protection;
     const failover = this.supervisor.status(vee.id);

@@ -1,10 +1,10 @@
-import { type HostRecord } from '@reservoir/domain/hosts/host-record';
 import { type StoredCheckpoint } from '@reservoir/domain/ports/checkpoint-store.port';
 import { type CheckpointTrigger } from '@reservoir/domain/protection/checkpoints/checkpoint-record';
 import { decideRuleCheckpoints, HOST_EVENT_TYPES, type HostEventType, isHostEventType, type RuleCandidate, type RuleDecision } from '@reservoir/domain/protection/monitoring-rules';
 import { DomainError } from '@reservoir/domain/shared/domain-error';
 import { type DeployDeps } from '../deploy/deploy-deps';
 import { describeError } from '../deploy/domain-operations';
+import { requireHost } from '../lookups/require-records';
 
 /** What host events ask of the checkpoint service (CheckpointService: it takes the service's lock itself). */
 export interface RuleCheckpointTaker {
@@ -31,7 +31,6 @@ export interface HostEventOutcome {
   vees: (RuleDecision & { domain: string })[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_DETAIL = 1000;
 
 type Deps = Pick<DeployDeps, 'hosts' | 'services' | 'vees' | 'clock' | 'log'>;
@@ -56,7 +55,7 @@ export class HostEventCheckpoints {
 
   /** Validates the event (unknown host: `not-found`; bad body: `invalid-input`) and starts the rule checkpoints. */
   async report(hostIdOrName: string, body: unknown): Promise<HostEventOutcome> {
-    const host = await this.findHost(hostIdOrName);
+    const host = await requireHost(this.d.hosts, hostIdOrName);
     const event = parseHostEvent(body);
     const now = this.d.clock.now();
     this.forgetOlderThan(now);
@@ -95,12 +94,6 @@ export class HostEventCheckpoints {
     } catch (err) {
       this.d.log(`VEE ${domain}: checkpoint for ${trigger} failed: ${describeError(err)}`);
     }
-  }
-
-  private async findHost(idOrName: string): Promise<HostRecord> {
-    const host = UUID.test(idOrName) ? await this.d.hosts.get(idOrName) : (await this.d.hosts.list()).find((h) => h.name === idOrName);
-    if (!host) throw DomainError.notFound('host', idOrName);
-    return host;
   }
 
   /** Firings older than the window can no longer debounce anything. */
